@@ -1,0 +1,29 @@
+// htrmrl: meta-train, meta-test and benchmark Hierarchical Transformer meta-RL agents.
+#include <spdlog/spdlog.h>
+
+#include <iostream>
+
+#include "apps/commands.hpp"
+#include "common/error.hpp"
+
+int main(int argc, char** argv) {
+  CLI::App app{"htrmrl: online meta-reinforcement learning with hierarchical transformers"};
+  app.require_subcommand(1);
+  const std::vector<htrmrl::Command> commands = {
+      htrmrl::add_train_command(app), htrmrl::add_eval_command(app),
+      htrmrl::add_bench_command(app), htrmrl::add_benchmarks_command(app)};
+  CLI11_PARSE(app, argc, argv);
+
+  spdlog::set_pattern("[%H:%M:%S] %v");
+  try {
+    for (const auto& command : commands)
+      if (command.cli->parsed()) command.run();
+  } catch (const htrmrl::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::exception& e) {
+    std::cerr << "internal error: " << e.what() << "\n";
+    return 3;
+  }
+  return 0;
+}

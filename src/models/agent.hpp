@@ -1,0 +1,51 @@
+// The seam between memory and networks: an agent maps a batch of contexts (sampled token
+// sequences) to a Gaussian policy and a value. Baselines implement the same interface.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <memory>
+
+#include "memory/context.hpp"
+
+namespace htrmrl {
+
+// A diagonal Gaussian over raw actions plus the value estimate.
+struct PolicyOutput {
+  torch::Tensor mean;     // [B, act_dim]
+  torch::Tensor log_std;  // [B, act_dim]
+  torch::Tensor value;    // [B]
+};
+
+// Running mean and variance of observations (Welford, merged per batch). Frozen while a
+// rollout is collected and its update runs, so stored and recomputed log-probabilities agree.
+class ObsNormalizerImpl : public torch::nn::Module {
+ public:
+  ObsNormalizerImpl(int obs_dim, bool enabled);
+  // Normalises the observation part of tokens [..., token_dim]; identity when disabled.
+  torch::Tensor forward(const torch::Tensor& tokens);
+  // Merges a batch of observations [N, obs_dim] into the statistics.
+  void update(const torch::Tensor& obs);
+  bool enabled() const { return enabled_; }
+
+ private:
+  int obs_dim_;
+  bool enabled_;
+  torch::Tensor mean_, var_, count_;
+};
+TORCH_MODULE(ObsNormalizer);
+
+class Agent : public torch::nn::Module {
+ public:
+  virtual PolicyOutput forward(const Context& context) = 0;
+  // The task embedding the policy is conditioned on (z_task for HTrMRL), [B, d].
+  virtual torch::Tensor embed(const Context& context) = 0;
+  virtual ObsNormalizer& normalizer() = 0;
+};
+
+// Log-density of raw actions under the diagonal Gaussian, summed over action dims: [B].
+torch::Tensor gaussian_log_prob(const PolicyOutput& out, const torch::Tensor& action);
+// Entropy of the diagonal Gaussian, summed over action dims: [B].
+torch::Tensor gaussian_entropy(const PolicyOutput& out);
+
+}  // namespace htrmrl

@@ -1,0 +1,96 @@
+#include "models/transformer.hpp"
+
+#include <cmath>
+
+#include "common/error.hpp"
+
+namespace htrmrl {
+
+NormPlacement parse_norm(const std::string& name) {
+  if (name == "pre") return NormPlacement::kPre;
+  if (name == "post") return NormPlacement::kPost;
+  if (name == "none") return NormPlacement::kNone;
+  throw Error("unknown layer norm placement '" + name + "' (pre, post, none)");
+}
+
+std::string to_string(NormPlacement n) {
+  return n == NormPlacement::kPre ? "pre" : n == NormPlacement::kPost ? "post" : "none";
+}
+
+EncoderBlockImpl::EncoderBlockImpl(const EncoderOptions& options) : options_(options) {
+  const int d = options.d_model;
+  qkv_ = register_module("qkv", torch::nn::Linear(d, 3 * d));
+  out_ = register_module("out", torch::nn::Linear(d, d));
+  ff1_ = register_module("ff1", torch::nn::Linear(d, options.ff_dim));
+  ff2_ = register_module("ff2", torch::nn::Linear(options.ff_dim, d));
+  drop_ = register_module("drop", torch::nn::Dropout(options.dropout));
+  if (options.norm != NormPlacement::kNone) {
+    norm1_ = register_module("norm1", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+    norm2_ = register_module("norm2", torch::nn::LayerNorm(torch::nn::LayerNormOptions({d})));
+  }
+}
+
+torch::Tensor EncoderBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& key_bias) {
+  // Project to heads: [B, H, L, d_head] each for q, k, v.
+  const int64_t b = x.size(0), l = x.size(1), h = options_.heads, dh = options_.d_model / h;
+  auto qkv = qkv_->forward(x).view({b, l, 3, h, dh}).permute({2, 0, 3, 1, 4});
+  auto q = qkv[0], k = qkv[1], v = qkv[2];
+  // Scaled dot-product attention; padded keys get a large negative bias, not -inf, so a
+  // row with no real key stays finite instead of turning into NaN.
+  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
+  auto weights = drop_->forward(torch::softmax(scores + key_bias, -1));
+  auto y = torch::matmul(weights, v).transpose(1, 2).reshape({b, l, options_.d_model});
+  return out_->forward(y);
+}
+
+torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias) {
+  auto ff = [&](const torch::Tensor& y) {
+    return ff2_->forward(drop_->forward(torch::relu(ff1_->forward(y))));
+  };
+  switch (options_.norm) {
+    case NormPlacement::kPre: {
+      auto y = x + drop_->forward(attend(norm1_->forward(x), key_bias));
+      return y + drop_->forward(ff(norm2_->forward(y)));
+    }
+    case NormPlacement::kPost: {
+      auto y = norm1_->forward(x + drop_->forward(attend(x, key_bias)));
+      return norm2_->forward(y + drop_->forward(ff(y)));
+    }
+    case NormPlacement::kNone:
+    default: {
+      auto y = x + drop_->forward(attend(x, key_bias));
+      return y + drop_->forward(ff(y));
+    }
+  }
+}
+
+EncoderImpl::EncoderImpl(const EncoderOptions& options) {
+  if (options.d_model % options.heads != 0)
+    throw Error("d_model (" + std::to_string(options.d_model) +
+                ") must be divisible by heads (" + std::to_string(options.heads) + ")");
+  blocks_ = register_module("blocks", torch::nn::ModuleList());
+  for (int i = 0; i < options.blocks; ++i) blocks_->push_back(EncoderBlock(options));
+  if (options.norm == NormPlacement::kPre)
+    final_norm_ = register_module(
+        "final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.d_model})));
+}
+
+torch::Tensor EncoderImpl::forward(torch::Tensor x, const torch::Tensor& mask) {
+  // [B, L] -> additive key bias [B, 1, 1, L].
+  auto bias = ((1.0 - mask) * -1e9).unsqueeze(1).unsqueeze(1);
+  for (const auto& block : *blocks_) x = block->as<EncoderBlock>()->forward(x, bias);
+  return final_norm_ ? final_norm_->forward(x) : x;
+}
+
+torch::Tensor sinusoidal_positions(int length, int d_model) {
+  auto table = torch::zeros({length, d_model});
+  auto acc = table.accessor<float, 2>();
+  for (int p = 0; p < length; ++p)
+    for (int i = 0; i < d_model; ++i) {
+      const double freq = std::pow(10000.0, -2.0 * (i / 2) / d_model);
+      acc[p][i] = static_cast<float>(i % 2 == 0 ? std::sin(p * freq) : std::cos(p * freq));
+    }
+  return table;
+}
+
+}  // namespace htrmrl

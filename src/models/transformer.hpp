@@ -1,0 +1,57 @@
+// Transformer encoder blocks with key masks, written out so the mask handling, layer-norm
+// placement and initialisation are ours to choose and identical on LibTorch 1.13 and 2.x.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <string>
+
+namespace htrmrl {
+
+enum class NormPlacement { kPre, kPost, kNone };
+NormPlacement parse_norm(const std::string& name);
+std::string to_string(NormPlacement n);
+
+struct EncoderOptions {
+  int d_model = 32;
+  int heads = 4;
+  int ff_dim = 128;
+  int blocks = 2;
+  double dropout = 0.0;
+  NormPlacement norm = NormPlacement::kPre;
+};
+
+class EncoderBlockImpl : public torch::nn::Module {
+ public:
+  explicit EncoderBlockImpl(const EncoderOptions& options);
+  // x [B, L, d]; key_bias [B, 1, 1, L]: 0 for real tokens, a large negative for padding.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias);
+
+ private:
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& key_bias);
+
+  EncoderOptions options_;
+  torch::nn::Linear qkv_{nullptr}, out_{nullptr}, ff1_{nullptr}, ff2_{nullptr};
+  torch::nn::LayerNorm norm1_{nullptr}, norm2_{nullptr};
+  torch::nn::Dropout drop_{nullptr};
+};
+TORCH_MODULE(EncoderBlock);
+
+// A stack of blocks sharing one mask.
+class EncoderImpl : public torch::nn::Module {
+ public:
+  explicit EncoderImpl(const EncoderOptions& options);
+  // x [B, L, d]; mask [B, L] with 1 for real tokens. Rows with no real token give finite
+  // garbage that callers must mask out downstream.
+  torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask);
+
+ private:
+  torch::nn::ModuleList blocks_;
+  torch::nn::LayerNorm final_norm_{nullptr};  // pre-norm stacks end with one
+};
+TORCH_MODULE(Encoder);
+
+// Fixed sinusoidal position table [length, d_model] (Vaswani et al.).
+torch::Tensor sinusoidal_positions(int length, int d_model);
+
+}  // namespace htrmrl

@@ -1,0 +1,92 @@
+#include "training/checkpoint.hpp"
+
+#include <filesystem>
+#include <sstream>
+
+#include "common/error.hpp"
+
+namespace htrmrl {
+namespace {
+
+// Archive keys may not contain dots: module paths use '/'.
+std::string key_of(std::string name) {
+  for (auto& ch : name)
+    if (ch == '.') ch = '/';
+  return name;
+}
+
+std::string shape_of(const torch::Tensor& t) {
+  std::ostringstream s;
+  s << t.sizes();
+  return s.str();
+}
+
+}  // namespace
+
+void save_checkpoint(const std::string& path, Agent& agent,
+                     const torch::optim::Optimizer& optimizer, const TrainState& state) {
+  torch::serialize::OutputArchive root, tensors, optim;
+  for (const auto& p : agent.named_parameters()) tensors.write(key_of(p.key()), p.value());
+  for (const auto& b : agent.named_buffers())
+    tensors.write(key_of(b.key()), b.value(), /*is_buffer=*/true);
+  optimizer.save(optim);
+  root.write("agent", tensors);
+  root.write("optimizer", optim);
+  root.write("iteration", torch::tensor(state.iteration));
+  root.write("env_steps", torch::tensor(state.env_steps));
+  root.write("wall_seconds", torch::tensor(state.wall_seconds, torch::kFloat64));
+  // Write beside the target, then rename: readers see the old file or the new, never half.
+  const std::string tmp = path + ".tmp";
+  root.save_to(tmp);
+  std::filesystem::rename(tmp, path);
+}
+
+TrainState load_checkpoint(const std::string& path, Agent& agent,
+                           torch::optim::Optimizer* optimizer) {
+  if (!std::filesystem::is_regular_file(path))
+    throw Error("checkpoint file '" + path + "' does not exist");
+  torch::serialize::InputArchive root, tensors, optim;
+  try {
+    root.load_from(path);
+  } catch (const c10::Error&) {
+    throw Error("checkpoint file '" + path + "' is not a readable htrmrl checkpoint");
+  }
+  if (!root.try_read("agent", tensors))
+    throw Error("checkpoint file '" + path + "' has no agent tensors");
+
+  // Every tensor of the configured agent must be present with the same shape.
+  torch::NoGradGuard no_grad;
+  auto load = [&](const std::string& name, torch::Tensor& target, bool is_buffer) {
+    torch::Tensor stored;
+    if (!tensors.try_read(key_of(name), stored, is_buffer))
+      throw Error("checkpoint '" + path + "' does not fit the config: it has no tensor '" +
+                  name + "'");
+    if (!stored.sizes().equals(target.sizes()))
+      throw Error("checkpoint '" + path + "' does not fit the config: tensor '" + name +
+                  "' is " + shape_of(stored) + " there but " + shape_of(target) +
+                  " in the config");
+    target.copy_(stored);
+  };
+  for (auto& p : agent.named_parameters()) load(p.key(), p.value(), false);
+  for (auto& b : agent.named_buffers()) load(b.key(), b.value(), true);
+
+  if (optimizer) {
+    try {
+      root.read("optimizer", optim);
+      optimizer->load(optim);
+    } catch (const c10::Error&) {
+      throw Error("checkpoint '" + path + "' has no optimiser state matching the config");
+    }
+  }
+  TrainState state;
+  torch::Tensor t;
+  root.read("iteration", t);
+  state.iteration = t.item<int64_t>();
+  root.read("env_steps", t);
+  state.env_steps = t.item<int64_t>();
+  root.read("wall_seconds", t);
+  state.wall_seconds = t.item<double>();
+  return state;
+}
+
+}  // namespace htrmrl

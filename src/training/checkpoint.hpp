@@ -1,0 +1,29 @@
+// Checkpoints: agent tensors, optimiser state and loop counters in one file, written to a
+// temporary name and renamed, so a run killed at any moment leaves the previous one intact.
+#pragma once
+
+#include <torch/torch.h>
+
+#include <cstdint>
+#include <string>
+
+#include "models/agent.hpp"
+
+namespace htrmrl {
+
+struct TrainState {
+  int64_t iteration = 0;     // iterations completed
+  int64_t env_steps = 0;     // environment steps consumed
+  double wall_seconds = 0;   // training time spent so far, across resumes
+};
+
+void save_checkpoint(const std::string& path, Agent& agent,
+                     const torch::optim::Optimizer& optimizer, const TrainState& state);
+
+// Loads into an agent built from the run's config; a checkpoint whose tensors do not fit
+// throws htrmrl::Error naming the file and the first tensor that differs. optimizer may be
+// null (evaluation).
+TrainState load_checkpoint(const std::string& path, Agent& agent,
+                           torch::optim::Optimizer* optimizer);
+
+}  // namespace htrmrl

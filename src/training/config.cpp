@@ -1,0 +1,330 @@
+#include "training/config.hpp"
+
+#include <toml++/toml.h>
+
+#include <cmath>
+#include <fstream>
+#include <limits>
+#include <sstream>
+#include <variant>
+
+#include "common/error.hpp"
+#include "envs/benchmark.hpp"
+
+namespace htrmrl {
+namespace {
+
+// One configuration key: where it lives, its range or choices, and what it means.
+struct Field {
+  std::string key;
+  std::variant<int*, int64_t*, double*, bool*, std::string*> target;
+  std::string help;
+  double min = -std::numeric_limits<double>::infinity();
+  double max = std::numeric_limits<double>::infinity();
+  bool min_exclusive = false;
+  std::vector<std::string> choices;
+};
+
+constexpr double kInf = std::numeric_limits<double>::infinity();
+
+// The table of every key. `c` is the config the fields point into.
+std::vector<Field> fields(Config& c) {
+  return {
+      {"seed", &c.seed, "run seed: every random draw derives from it", 0, kInf},
+      {"device", &c.device, "cpu, cuda or cuda:N (needs a CUDA LibTorch)"},
+      {"threads", &c.threads, "LibTorch intra-op threads", 1, 256},
+      {"env_threads", &c.env_threads, "threads stepping environments", 1, 256},
+      {"env.benchmark", &c.env.benchmark, "benchmark name (see `htrmrl benchmarks`)"},
+      {"env.episodes_per_trial", &c.env.episodes_per_trial,
+       "episodes per trial; memory is wiped between trials", 1, 1000},
+      {"agent.kind", &c.agent.kind, "agent architecture", -kInf, kInf, false, {"htrmrl"}},
+      {"agent.episodes", &c.agent.episodes, "K: sequences per context, the current one included",
+       1, 10000},
+      {"agent.seq_len", &c.agent.seq_len, "S: transitions per sequence", 1, 10000},
+      {"agent.t1_blocks", &c.agent.t1_blocks, "encoder blocks in T1 (intra-episode)", 1, 64},
+      {"agent.t2_blocks", &c.agent.t2_blocks, "encoder blocks in T2 (inter-episode)", 1, 64},
+      {"agent.d_model", &c.agent.d_model, "transformer width", 1, 8192},
+      {"agent.heads", &c.agent.heads, "attention heads (must divide d_model)", 1, 256},
+      {"agent.ff_dim", &c.agent.ff_dim, "feed-forward width", 1, 65536},
+      {"agent.dropout", &c.agent.dropout, "dropout in the encoder blocks", 0, 0.99},
+      {"agent.layer_norm", &c.agent.layer_norm, "layer norm placement", -kInf, kInf, false,
+       {"pre", "post", "none"}},
+      {"agent.use_state", &c.agent.use_state,
+       "policy reads phi2(s) beside z_task (false = HTrMRL*)"},
+      {"agent.sampling", &c.agent.sampling,
+       "one sequence per past episode, or K-1 from random past episodes", -kInf, kInf, false,
+       {"per_episode", "random_episodes"}},
+      {"agent.resample", &c.agent.resample, "draw past sequences once per episode or every step",
+       -kInf, kInf, false, {"episode", "step"}},
+      {"agent.value_input", &c.agent.value_input,
+       "value head input: the policy's features, or the state alone", -kInf, kInf, false,
+       {"shared", "state"}},
+      {"agent.hidden", &c.agent.hidden, "hidden width of the policy and value heads", 1, 65536},
+      {"agent.init_std", &c.agent.init_std, "initial action standard deviation", 0, kInf, true},
+      {"ppo.trials_per_iter", &c.ppo.trials_per_iter, "trials (one task each) per iteration", 1,
+       100000},
+      {"ppo.epochs", &c.ppo.epochs, "passes over each iteration's data", 1, 1000},
+      {"ppo.minibatches", &c.ppo.minibatches, "minibatches per epoch", 1, 1000000},
+      {"ppo.lr", &c.ppo.lr, "Adam learning rate", 0, 1, true},
+      {"ppo.adam_eps", &c.ppo.adam_eps, "Adam epsilon", 0, 1, true},
+      {"ppo.gamma", &c.ppo.gamma, "discount", 0, 1},
+      {"ppo.gae_lambda", &c.ppo.gae_lambda, "GAE lambda", 0, 1},
+      {"ppo.clip", &c.ppo.clip, "surrogate clip range", 0, 1, true},
+      {"ppo.value_coef", &c.ppo.value_coef, "value loss weight", 0, kInf},
+      {"ppo.entropy_coef", &c.ppo.entropy_coef, "entropy bonus weight", 0, kInf},
+      {"ppo.max_grad_norm", &c.ppo.max_grad_norm, "gradient norm clip (0 = off)", 0, kInf},
+      {"ppo.normalize_advantages", &c.ppo.normalize_advantages,
+       "standardise advantages per minibatch"},
+      {"ppo.normalize_obs", &c.ppo.normalize_obs, "running mean/std observation normalisation"},
+      {"train.total_env_steps", &c.train.total_env_steps, "meta-training budget in env steps",
+       1, kInf},
+      {"train.checkpoint_every", &c.train.checkpoint_every, "iterations between checkpoints", 1,
+       1000000},
+      {"train.eval_at_end", &c.train.eval_at_end, "meta-test after training (writes eval.json)"},
+      {"eval.trials", &c.eval.trials, "meta-test trials per test task", 1, 100000},
+      {"eval.deterministic", &c.eval.deterministic, "meta-test with the policy mean"},
+  };
+}
+
+const char* type_name(const Field& f) {
+  switch (f.target.index()) {
+    case 0:
+    case 1: return "integer";
+    case 2: return "number";
+    case 3: return "boolean";
+    default: return "string";
+  }
+}
+
+std::string format_number(double v) {
+  std::ostringstream s;
+  s.precision(17);
+  s << v;
+  return s.str();
+}
+
+std::string value_text(const Field& f) {
+  return std::visit(
+      [](auto* p) -> std::string {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::string>) return "\"" + *p + "\"";
+        else if constexpr (std::is_same_v<T, bool>) return *p ? "true" : "false";
+        else if constexpr (std::is_same_v<T, double>) return format_number(*p);
+        else return std::to_string(*p);
+      },
+      f.target);
+}
+
+// Stores a TOML node into the field, or throws naming the key and the expected type.
+void assign(const Field& f, const toml::node& node, const std::string& origin) {
+  auto wrong = [&] {
+    return Error(origin + ": config key '" + f.key + "' must be " + type_name(f));
+  };
+  std::visit(
+      [&](auto* p) {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (!node.is_string()) throw wrong();
+          *p = **node.as_string();
+        } else if constexpr (std::is_same_v<T, bool>) {
+          if (!node.is_boolean()) throw wrong();
+          *p = **node.as_boolean();
+        } else if constexpr (std::is_same_v<T, double>) {
+          if (node.is_integer()) *p = static_cast<double>(**node.as_integer());
+          else if (node.is_floating_point()) *p = **node.as_floating_point();
+          else throw wrong();
+        } else {
+          if (!node.is_integer()) throw wrong();
+          const int64_t v = **node.as_integer();
+          if (v < std::numeric_limits<T>::min() || v > std::numeric_limits<T>::max())
+            throw Error(origin + ": config key '" + f.key + "' is out of range");
+          *p = static_cast<T>(v);
+        }
+      },
+      f.target);
+}
+
+// Walks a table; every leaf must be a known key.
+void read_table(const toml::table& table, const std::string& prefix, std::vector<Field>& all,
+                const std::string& origin) {
+  for (const auto& [k, node] : table) {
+    const std::string key = prefix.empty() ? std::string(k.str()) : prefix + "." + std::string(k.str());
+    if (const auto* sub = node.as_table()) {
+      read_table(*sub, key, all, origin);
+      continue;
+    }
+    auto it = std::find_if(all.begin(), all.end(), [&](const Field& f) { return f.key == key; });
+    if (it == all.end()) throw Error(origin + ": unknown config key '" + key + "'");
+    assign(*it, node, origin);
+  }
+}
+
+void check_range(const Field& f) {
+  std::visit(
+      [&](auto* p) {
+        using T = std::remove_pointer_t<decltype(p)>;
+        if constexpr (std::is_same_v<T, std::string>) {
+          if (f.choices.empty()) return;
+          if (std::find(f.choices.begin(), f.choices.end(), *p) != f.choices.end()) return;
+          std::string list;
+          for (const auto& c : f.choices) list += (list.empty() ? "" : ", ") + c;
+          throw Error("config key '" + f.key + "' must be one of " + list + ", got '" + *p + "'");
+        } else if constexpr (!std::is_same_v<T, bool>) {
+          const double v = static_cast<double>(*p);
+          const bool low = f.min_exclusive ? v <= f.min : v < f.min;
+          if (std::isnan(v) || low || v > f.max) {
+            std::string range = (f.min_exclusive ? "> " : ">= ") + format_number(f.min);
+            if (f.max != kInf) range += " and <= " + format_number(f.max);
+            throw Error("config key '" + f.key + "' must be " + range + ", got " +
+                        format_number(v));
+          }
+        }
+      },
+      f.target);
+}
+
+}  // namespace
+
+MemoryOptions Config::memory() const {
+  MemoryOptions m;
+  m.episodes = agent.episodes;
+  m.seq_len = agent.seq_len;
+  m.sampling = parse_sampling(agent.sampling);
+  m.resample = parse_resample(agent.resample);
+  return m;
+}
+
+HTrMRLOptions Config::htrmrl() const {
+  HTrMRLOptions o;
+  o.t1.d_model = o.t2.d_model = agent.d_model;
+  o.t1.heads = o.t2.heads = agent.heads;
+  o.t1.ff_dim = o.t2.ff_dim = agent.ff_dim;
+  o.t1.dropout = o.t2.dropout = agent.dropout;
+  o.t1.norm = o.t2.norm = parse_norm(agent.layer_norm);
+  o.t1.blocks = agent.t1_blocks;
+  o.t2.blocks = agent.t2_blocks;
+  o.use_state = agent.use_state;
+  o.value_input = parse_value_input(agent.value_input);
+  o.hidden = agent.hidden;
+  o.init_std = agent.init_std;
+  o.normalize_obs = ppo.normalize_obs;
+  return o;
+}
+
+PpoOptions Config::ppo_options() const {
+  PpoOptions o;
+  o.epochs = ppo.epochs;
+  o.minibatches = ppo.minibatches;
+  o.gamma = ppo.gamma;
+  o.gae_lambda = ppo.gae_lambda;
+  o.clip = ppo.clip;
+  o.value_coef = ppo.value_coef;
+  o.entropy_coef = ppo.entropy_coef;
+  o.max_grad_norm = ppo.max_grad_norm;
+  o.normalize_advantages = ppo.normalize_advantages;
+  return o;
+}
+
+void validate(const Config& config) {
+  Config copy = config;
+  for (const Field& f : fields(copy)) check_range(f);
+  if (!has_benchmark(config.env.benchmark)) {
+    std::string known;
+    for (const auto& n : benchmark_names()) known += (known.empty() ? "" : ", ") + n;
+    throw Error("config key 'env.benchmark': unknown benchmark '" + config.env.benchmark +
+                "' (known: " + known + ")");
+  }
+  if (config.agent.d_model % config.agent.heads != 0)
+    throw Error("config key 'agent.heads' (" + std::to_string(config.agent.heads) +
+                ") must divide agent.d_model (" + std::to_string(config.agent.d_model) + ")");
+  const std::string& d = config.device;
+  if (d != "cpu" && d != "cuda" && d.rfind("cuda:", 0) != 0)
+    throw Error("config key 'device' must be cpu, cuda or cuda:N, got '" + d + "'");
+}
+
+Config parse_config(const std::string& text, const std::string& origin) {
+  toml::table table;
+  try {
+    table = toml::parse(text, origin);
+  } catch (const toml::parse_error& e) {
+    std::ostringstream msg;
+    msg << origin << ":" << e.source().begin.line << ": " << e.description();
+    throw Error(msg.str());
+  }
+  Config config;
+  auto all = fields(config);
+  read_table(table, "", all, origin);
+  validate(config);
+  return config;
+}
+
+Config load_config(const std::string& path) {
+  std::ifstream in(path);
+  if (!in) throw Error("cannot read config file '" + path + "'");
+  std::stringstream text;
+  text << in.rdbuf();
+  return parse_config(text.str(), path);
+}
+
+void apply_override(Config& config, const std::string& assignment) {
+  const auto eq = assignment.find('=');
+  if (eq == std::string::npos || eq == 0)
+    throw Error("--set expects key=value, got '" + assignment + "'");
+  const std::string key = assignment.substr(0, eq), value = assignment.substr(eq + 1);
+  auto all = fields(config);
+  auto it = std::find_if(all.begin(), all.end(), [&](const Field& f) { return f.key == key; });
+  if (it == all.end()) throw Error("--set: unknown config key '" + key + "'");
+  // Strings may be given bare (env.benchmark=point-robot); everything else is TOML.
+  if (std::holds_alternative<std::string*>(it->target) && (value.empty() || value[0] != '"')) {
+    *std::get<std::string*>(it->target) = value;
+    validate(config);
+    return;
+  }
+  toml::table parsed;
+  try {
+    parsed = toml::parse("v = " + value);
+  } catch (const toml::parse_error&) {
+    throw Error("--set: config key '" + key + "' must be " + type_name(*it) + ", got '" +
+                value + "'");
+  }
+  assign(*it, *parsed.get("v"), "--set");
+  validate(config);
+}
+
+std::string to_toml(const Config& config) {
+  Config copy = config;
+  toml::table root;
+  for (const Field& f : fields(copy)) {
+    // Rebuild nested tables from the dotted key.
+    toml::table* table = &root;
+    std::string key = f.key;
+    for (auto dot = key.find('.'); dot != std::string::npos; dot = key.find('.')) {
+      const std::string section = key.substr(0, dot);
+      if (!table->contains(section)) table->insert(section, toml::table{});
+      table = table->get_as<toml::table>(section);
+      key = key.substr(dot + 1);
+    }
+    std::visit([&](auto* p) { table->insert(key, *p); }, f.target);
+  }
+  std::ostringstream out;
+  out << "# Fully resolved htrmrl configuration (every key, defaults included).\n" << root << "\n";
+  return out.str();
+}
+
+std::string describe_keys() {
+  Config defaults;
+  std::ostringstream out;
+  for (const Field& f : fields(defaults)) {
+    out << "  " << f.key << " (" << type_name(f) << ", default " << value_text(f) << ")\n      "
+        << f.help;
+    if (!f.choices.empty()) {
+      out << " [";
+      for (size_t i = 0; i < f.choices.size(); ++i) out << (i ? "|" : "") << f.choices[i];
+      out << "]";
+    }
+    out << "\n";
+  }
+  return out.str();
+}
+
+}  // namespace htrmrl

@@ -1,0 +1,92 @@
+// A run's whole configuration. Every key is declared once in config.cpp's field table,
+// which drives parsing, --set overrides, validation, the resolved file and --help.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "algorithms/ppo.hpp"
+#include "memory/trial_memory.hpp"
+#include "models/htrmrl_agent.hpp"
+
+namespace htrmrl {
+
+struct Config {
+  int64_t seed = 1;
+  std::string device = "cpu";
+  int threads = 1;       // LibTorch intra-op threads
+  int env_threads = 1;   // environment stepping pool
+
+  struct Env {
+    std::string benchmark = "point-robot-sparse";
+    int episodes_per_trial = 4;
+  } env;
+
+  struct Agent {
+    std::string kind = "htrmrl";
+    int episodes = 25;  // K
+    int seq_len = 5;    // S
+    int t1_blocks = 2;
+    int t2_blocks = 2;
+    int d_model = 32;
+    int heads = 4;
+    int ff_dim = 128;
+    double dropout = 0.0;
+    std::string layer_norm = "pre";
+    bool use_state = true;
+    std::string sampling = "per_episode";
+    std::string resample = "episode";
+    std::string value_input = "shared";
+    int hidden = 64;
+    double init_std = 1.0;
+  } agent;
+
+  struct Ppo {
+    int trials_per_iter = 32;
+    int epochs = 4;
+    int minibatches = 4;
+    double lr = 3e-4;
+    double adam_eps = 1e-5;
+    double gamma = 0.99;
+    double gae_lambda = 0.95;
+    double clip = 0.2;
+    double value_coef = 0.5;
+    double entropy_coef = 0.0;
+    double max_grad_norm = 0.5;
+    bool normalize_advantages = true;
+    bool normalize_obs = false;
+  } ppo;
+
+  struct Train {
+    int64_t total_env_steps = 400000;
+    int checkpoint_every = 10;
+    bool eval_at_end = true;
+  } train;
+
+  struct Eval {
+    int trials = 5;            // trials per meta-test task
+    bool deterministic = true; // act with the policy mean
+  } eval;
+
+  // Views for the modules that take their own option structs.
+  MemoryOptions memory() const;
+  HTrMRLOptions htrmrl() const;
+  PpoOptions ppo_options() const;
+};
+
+// Parses a TOML file; every unknown key, wrong type or out-of-range value throws
+// htrmrl::Error naming the key and the file.
+Config load_config(const std::string& path);
+// Parses TOML text (`origin` names it in messages).
+Config parse_config(const std::string& text, const std::string& origin);
+// Applies one `key=value` override, then re-validates.
+void apply_override(Config& config, const std::string& assignment);
+// Checks ranges and cross-key rules; throws htrmrl::Error on the first violation.
+void validate(const Config& config);
+// The fully resolved configuration as TOML.
+std::string to_toml(const Config& config);
+// One line per key: name, type, default, meaning.
+std::string describe_keys();
+
+}  // namespace htrmrl

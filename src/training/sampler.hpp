@@ -1,0 +1,51 @@
+// Runs trials: each slot plays one trial of E episodes on its task with a fresh memory, all
+// slots batched into one forward pass per step and stepped in parallel on the thread pool.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "envs/vector_env.hpp"
+#include "memory/rollout_buffer.hpp"
+#include "models/agent.hpp"
+
+namespace htrmrl {
+
+// Per-episode outcome of one trial.
+struct TrialResult {
+  int task = 0;
+  std::vector<char> success;    // [episodes]: the success flag was set at any step
+  std::vector<float> returns;   // [episodes]: undiscounted
+};
+
+// One trial request: the task to play and the seed of its private random stream (window
+// sampling, action noise, resets), so results never depend on batching or threads.
+struct TrialSpec {
+  int task = 0;
+  uint64_t seed = 0;
+};
+
+class Sampler {
+ public:
+  Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
+          int env_threads, torch::Device device);
+
+  // Plays one trial per spec (at most capacity of them) on the given task list. With a
+  // buffer, records every step for PPO; deterministic = act with the mean.
+  std::vector<TrialResult> run(Agent& agent, const std::vector<Task>& tasks,
+                               const std::vector<TrialSpec>& specs, int episodes,
+                               bool deterministic, RolloutBuffer* buffer);
+
+  int capacity() const { return envs_.size(); }
+  int slots() const { return slots_; }
+  TokenLayout layout() const { return layout_; }
+
+ private:
+  VectorEnv envs_;
+  TokenLayout layout_;
+  MemoryOptions memory_options_;
+  int slots_;
+  torch::Device device_;
+};
+
+}  // namespace htrmrl

@@ -1,0 +1,35 @@
+#include "training/setup.hpp"
+
+#include "common/error.hpp"
+#include "common/rng.hpp"
+#include "models/htrmrl_agent.hpp"
+
+namespace htrmrl {
+namespace {
+
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (!torch::cuda::is_available())
+    throw Error("device '" + name + "' requested, but this LibTorch build has no usable CUDA");
+  return torch::Device(name);
+}
+
+}  // namespace
+
+Setup make_setup(const Config& config) {
+  validate(config);
+  Setup s;
+  s.config = config;
+  s.device = parse_device(config.device);
+  at::set_num_threads(config.threads);
+  s.benchmark = make_benchmark(config.env.benchmark, static_cast<uint64_t>(config.seed));
+  s.layout = {s.benchmark.spec.obs_dim, s.benchmark.spec.act_dim};
+  s.slots = context_slots(config.memory(), config.env.episodes_per_trial);
+  // Initialisation draws from LibTorch's generator: seed it from the run seed first.
+  torch::manual_seed(derive_seed(static_cast<uint64_t>(config.seed), {kTagTorch}));
+  s.agent = std::make_shared<HTrMRLAgent>(config.htrmrl(), s.layout, config.agent.seq_len);
+  s.agent->to(s.device);
+  return s;
+}
+
+}  // namespace htrmrl

@@ -1,0 +1,25 @@
+// Everything a run builds from its configuration: benchmark, device, agent, context size.
+// train, eval and bench all start here, so they can never disagree on a shape.
+#pragma once
+
+#include <memory>
+
+#include "envs/benchmark.hpp"
+#include "models/agent.hpp"
+#include "training/config.hpp"
+
+namespace htrmrl {
+
+struct Setup {
+  Config config;
+  Benchmark benchmark;
+  torch::Device device{torch::kCPU};
+  TokenLayout layout;
+  int slots = 1;  // context slots (sequences per context) this benchmark can fill
+  std::shared_ptr<Agent> agent;
+};
+
+// Seeds LibTorch from the run seed, sets its thread count, builds the agent on the device.
+Setup make_setup(const Config& config);
+
+}  // namespace htrmrl

@@ -1,0 +1,211 @@
+// The meta-training loop, read top to bottom:
+//   1. rollout: each of ppo.trials_per_iter slots plays one trial (env.episodes_per_trial
+//      episodes, fresh memory) on a train task drawn from the iteration's stream;
+//   2. advantages: GAE over each trial as one path;
+//   3. update: ppo.epochs passes of ppo.minibatches minibatches, contexts rebuilt from the
+//      stored tokens and windows (so the first ratio is exactly 1);
+//   4. the observation normaliser absorbs the iteration's observations, after the update;
+//   5. a metrics row, the progress line, and every train.checkpoint_every iterations an
+//      atomic checkpoint.
+// Every random draw of iteration i comes from streams derived from (seed, i), so a resumed
+// run replays exactly what the uninterrupted run would have done.
+#include "training/trainer.hpp"
+
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+
+#include <spdlog/spdlog.h>
+
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "common/rng.hpp"
+#include "training/checkpoint.hpp"
+#include "training/metrics.hpp"
+#include "training/setup.hpp"
+
+namespace htrmrl {
+namespace {
+
+namespace fs = std::filesystem;
+using Clock = std::chrono::steady_clock;
+
+double seconds_since(Clock::time_point t) {
+  return std::chrono::duration<double>(Clock::now() - t).count();
+}
+
+// Trial slots of one iteration: a uniformly drawn train task and a private stream each.
+std::vector<TrialSpec> iteration_trials(const Config& c, int num_tasks, int64_t iteration) {
+  const uint64_t seed = static_cast<uint64_t>(c.seed), it = static_cast<uint64_t>(iteration);
+  Rng assign(derive_seed(seed, {kTagAssign, it}));
+  std::vector<TrialSpec> specs(c.ppo.trials_per_iter);
+  for (int i = 0; i < c.ppo.trials_per_iter; ++i)
+    specs[i] = {static_cast<int>(assign.below(num_tasks)),
+                derive_seed(seed, {kTagSlot, it, static_cast<uint64_t>(i)})};
+  return specs;
+}
+
+// Every observation the rollout saw, [tokens, obs_dim], for the normaliser.
+torch::Tensor rollout_observations(const RolloutBuffer& buffer) {
+  const int d = buffer.layout.size(), o = buffer.layout.obs_dim;
+  int64_t rows = 0;
+  for (const auto& t : buffer.trials) rows += static_cast<int64_t>(t.tokens.size()) / d;
+  auto obs = torch::empty({rows, o});
+  float* out = obs.data_ptr<float>();
+  for (const auto& t : buffer.trials)
+    for (size_t r = 0; r < t.tokens.size(); r += d, out += o) std::copy_n(&t.tokens[r], o, out);
+  return obs;
+}
+
+class Trainer {
+ public:
+  Trainer(const Config& config, const std::string& dir)
+      : paths_{dir},
+        setup_(make_setup(config)),
+        optimizer_(setup_.agent->parameters(),
+                   torch::optim::AdamOptions(config.ppo.lr).eps(config.ppo.adam_eps)),
+        sampler_(setup_.benchmark, config.memory(), setup_.slots, config.ppo.trials_per_iter,
+                 config.env_threads, setup_.device) {}
+
+  // Loads the last checkpoint if there is one.
+  void restore() {
+    if (fs::exists(paths_.latest()))
+      state_ = load_checkpoint(paths_.latest(), *setup_.agent, &optimizer_);
+  }
+
+  void run() {
+    const Config& c = setup_.config;
+    const int64_t steps_per_iter = static_cast<int64_t>(c.ppo.trials_per_iter) *
+                                   c.env.episodes_per_trial *
+                                   setup_.benchmark.spec.max_episode_steps;
+    const int64_t iterations = (c.train.total_env_steps + steps_per_iter - 1) / steps_per_iter;
+    fs::create_directories(paths_.checkpoints());
+    MetricsLog log(paths_.metrics(), state_.iteration);
+    Progress progress(iterations);
+    const uint64_t seed = static_cast<uint64_t>(c.seed);
+    spdlog::info("training {} on {}: {} iterations of {} env steps, from iteration {}",
+                 c.agent.kind, c.env.benchmark, iterations, steps_per_iter, state_.iteration);
+
+    while (state_.iteration < iterations) {
+      const int64_t it = state_.iteration;
+      IterationMetrics m;
+      auto t0 = Clock::now();
+
+      // 1. Rollout.
+      auto specs = iteration_trials(c, static_cast<int>(setup_.benchmark.train_tasks.size()), it);
+      auto results = sampler_.run(*setup_.agent, setup_.benchmark.train_tasks, specs,
+                                  c.env.episodes_per_trial, false, &buffer_);
+      m.rollout_seconds = seconds_since(t0);
+
+      // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
+      auto t1 = Clock::now();
+      compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
+      torch::manual_seed(derive_seed(seed, {kTagTorch, static_cast<uint64_t>(it) + 1}));
+      m.ppo = ppo_update(*setup_.agent, optimizer_, buffer_, c.ppo_options(),
+                         derive_seed(seed, {kTagShuffle, static_cast<uint64_t>(it)}),
+                         setup_.device);
+
+      // 4. Normaliser update, only now: the update must see the statistics the rollout saw.
+      setup_.agent->normalizer()->update(rollout_observations(buffer_).to(setup_.device));
+      m.update_seconds = seconds_since(t1);
+
+      // 5. Bookkeeping.
+      state_.iteration = it + 1;
+      state_.env_steps += buffer_.size();
+      state_.wall_seconds += seconds_since(t0);
+      record(m, results, buffer_.size() / seconds_since(t0));
+      log.append(m);
+      progress.update(m);
+      if (state_.iteration % c.train.checkpoint_every == 0 || state_.iteration == iterations)
+        save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
+    }
+    progress.finish();
+    if (c.train.eval_at_end) meta_test();
+  }
+
+ private:
+  void record(IterationMetrics& m, const std::vector<TrialResult>& results, double rate) {
+    m.iteration = state_.iteration;
+    m.env_steps = state_.env_steps;
+    m.wall_seconds = state_.wall_seconds;
+    m.steps_per_second = rate;
+    // Means over trials (not tasks): every trial of the iteration weighs the same.
+    double all = 0, first = 0, later = 0, ret = 0;
+    const int e = setup_.config.env.episodes_per_trial;
+    for (const TrialResult& t : results)
+      for (int k = 0; k < e; ++k) {
+        all += t.success[k];
+        (k == 0 ? first : later) += t.success[k];
+        ret += t.returns[k];
+      }
+    const double n = static_cast<double>(results.size());
+    m.train_success = all / (n * e);
+    m.train_success_first = first / n;
+    m.train_success_later = e > 1 ? later / (n * (e - 1)) : m.train_success_first;
+    m.train_return = ret / (n * e);
+  }
+
+  void meta_test() {
+    const Config& c = setup_.config;
+    EvalResult r = evaluate(*setup_.agent, sampler_, setup_.benchmark.test_tasks, c.eval.trials,
+                            c.env.episodes_per_trial, c.eval.deterministic,
+                            static_cast<uint64_t>(c.seed));
+    write_file_atomic(paths_.eval(), to_json(r).dump(2) + "\n");
+    spdlog::info("meta-test on {} held-out tasks: mean success {:.3f} (first episode {:.3f}, "
+                 "later episodes {:.3f}) -> {}",
+                 r.tasks.size(), r.mean_success, r.first_episode_success,
+                 r.later_episodes_success, paths_.eval());
+  }
+
+  RunPaths paths_;
+  Setup setup_;
+  torch::optim::Adam optimizer_;
+  Sampler sampler_;
+  RolloutBuffer buffer_;
+  TrainState state_;
+};
+
+}  // namespace
+
+void train_new(const Config& config, const std::string& dir) {
+  const RunPaths paths{dir};
+  if (fs::exists(paths.config()))
+    throw Error("'" + dir + "' already holds a run; continue it with --resume " + dir);
+  if (fs::exists(dir) && !fs::is_empty(dir))
+    throw Error("output directory '" + dir + "' exists and is not empty");
+  // Build everything first: a config that cannot run leaves no directory behind.
+  Trainer trainer(config, dir);
+  fs::create_directories(dir);
+  write_file_atomic(paths.config(), to_toml(config));
+  trainer.run();
+}
+
+void train_resume(const std::string& dir) {
+  const RunPaths paths{dir};
+  if (!fs::exists(paths.config()))
+    throw Error("'" + dir + "' holds no run to resume (no config.toml)");
+  Trainer trainer(load_config(paths.config()), dir);
+  trainer.restore();
+  trainer.run();
+}
+
+EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials) {
+  const RunPaths paths{dir};
+  if (!fs::exists(paths.config()))
+    throw Error("'" + dir + "' holds no run (no config.toml)");
+  Config config = load_config(paths.config());
+  if (trials > 0) config.eval.trials = trials;
+  Setup setup = make_setup(config);
+  load_checkpoint(checkpoint.empty() ? paths.latest() : checkpoint, *setup.agent, nullptr);
+  const int capacity = std::min<int>(256, static_cast<int>(setup.benchmark.test_tasks.size()) *
+                                              config.eval.trials);
+  Sampler sampler(setup.benchmark, config.memory(), setup.slots, capacity, config.env_threads,
+                  setup.device);
+  EvalResult r = evaluate(*setup.agent, sampler, setup.benchmark.test_tasks, config.eval.trials,
+                          config.env.episodes_per_trial, config.eval.deterministic,
+                          static_cast<uint64_t>(config.seed));
+  write_file_atomic(paths.eval(), to_json(r).dump(2) + "\n");
+  return r;
+}
+
+}  // namespace htrmrl

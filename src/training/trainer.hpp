@@ -1,0 +1,36 @@
+// Meta-training with PPO: the outer loop of the run, its files and its resumption.
+//
+// A run directory holds:
+//   config.toml             the fully resolved configuration
+//   metrics.csv             one row per iteration
+//   checkpoints/latest.pt   agent, optimiser and counters (atomic)
+//   eval.json               meta-test results (when train.eval_at_end or `htrmrl eval`)
+#pragma once
+
+#include <string>
+
+#include "evaluation/evaluate.hpp"
+#include "training/config.hpp"
+
+namespace htrmrl {
+
+struct RunPaths {
+  std::string dir;
+  std::string config() const { return dir + "/config.toml"; }
+  std::string metrics() const { return dir + "/metrics.csv"; }
+  std::string checkpoints() const { return dir + "/checkpoints"; }
+  std::string latest() const { return dir + "/checkpoints/latest.pt"; }
+  std::string eval() const { return dir + "/eval.json"; }
+};
+
+// Starts a new run in dir; dir must not exist yet or be empty. Everything is validated
+// before the first file is written.
+void train_new(const Config& config, const std::string& dir);
+// Continues the run in dir from its last checkpoint (or from scratch if it has none).
+void train_resume(const std::string& dir);
+
+// Meta-tests the run in dir with the given checkpoint (default: its latest), writes
+// eval.json and returns the result. trials <= 0 keeps the config's eval.trials.
+EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials);
+
+}  // namespace htrmrl
