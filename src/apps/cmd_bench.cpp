@@ -46,7 +46,7 @@ std::vector<TrialSpec> bench_trials(int n, int num_tasks, uint64_t round) {
 nlohmann::json run_bench(Config config, int repeats, int batch) {
   config.env.episodes_per_trial = config.agent.episodes;
   config.ppo.trials_per_iter = batch;
-  Setup s = make_setup(config);
+  RunSetup s = make_setup(config);
   const auto& tasks = s.benchmark.train_tasks;
   Sampler sampler(s.benchmark, config.memory(), s.slots, batch, config.env_threads, s.device);
   const int episodes = config.env.episodes_per_trial;

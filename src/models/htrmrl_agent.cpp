@@ -36,7 +36,7 @@ HTrMRLAgent::HTrMRLAgent(const HTrMRLOptions& options, TokenLayout layout, int s
   if (options.t2.d_model != d) throw Error("T1 and T2 must share d_model");
   normalizer_ = register_module("normalizer", ObsNormalizer(layout.obs_dim, options.normalize_obs));
   phi1_ = register_module("phi1", torch::nn::Linear(layout.size(), d));
-  phi2_ = register_module("phi2", torch::nn::Linear(layout.obs_dim, d));
+  if (options.use_state) phi2_ = register_module("phi2", torch::nn::Linear(layout.obs_dim, d));
   t1_ = register_module("t1", Encoder(options.t1));
   t2_ = register_module("t2", Encoder(options.t2));
   positions_ = register_buffer("positions", sinusoidal_positions(seq_len, d));

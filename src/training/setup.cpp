@@ -2,6 +2,7 @@
 
 #include "common/error.hpp"
 #include "common/rng.hpp"
+#include "common/runtime.hpp"
 #include "models/htrmrl_agent.hpp"
 
 namespace htrmrl {
@@ -16,12 +17,12 @@ torch::Device parse_device(const std::string& name) {
 
 }  // namespace
 
-Setup make_setup(const Config& config) {
+RunSetup make_setup(const Config& config) {
   validate(config);
-  Setup s;
+  RunSetup s;
   s.config = config;
   s.device = parse_device(config.device);
-  at::set_num_threads(config.threads);
+  configure_runtime(config.threads);
   s.benchmark = make_benchmark(config.env.benchmark, static_cast<uint64_t>(config.seed));
   s.layout = {s.benchmark.spec.obs_dim, s.benchmark.spec.act_dim};
   s.slots = context_slots(config.memory(), config.env.episodes_per_trial);

@@ -10,7 +10,7 @@
 
 namespace htrmrl {
 
-struct Setup {
+struct RunSetup {
   Config config;
   Benchmark benchmark;
   torch::Device device{torch::kCPU};
@@ -20,6 +20,6 @@ struct Setup {
 };
 
 // Seeds LibTorch from the run seed, sets its thread count, builds the agent on the device.
-Setup make_setup(const Config& config);
+RunSetup make_setup(const Config& config);
 
 }  // namespace htrmrl

@@ -158,7 +158,7 @@ class Trainer {
   }
 
   RunPaths paths_;
-  Setup setup_;
+  RunSetup setup_;
   torch::optim::Adam optimizer_;
   Sampler sampler_;
   RolloutBuffer buffer_;
@@ -195,7 +195,7 @@ EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, i
     throw Error("'" + dir + "' holds no run (no config.toml)");
   Config config = load_config(paths.config());
   if (trials > 0) config.eval.trials = trials;
-  Setup setup = make_setup(config);
+  RunSetup setup = make_setup(config);
   load_checkpoint(checkpoint.empty() ? paths.latest() : checkpoint, *setup.agent, nullptr);
   const int capacity = std::min<int>(256, static_cast<int>(setup.benchmark.test_tasks.size()) *
                                               config.eval.trials);

@@ -1,0 +1,7 @@
+#!/usr/bin/env bash
+# The whole test suite from a fresh Debian 12 machine: install, build, run every test.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/setup.sh
+scripts/build.sh
+cd build && ctest --output-on-failure -j 2

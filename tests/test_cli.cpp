@@ -1,0 +1,149 @@
+// The htrmrl command as a user meets it: bad input is refused before anything is written,
+// a killed run resumes to the same metrics, and eval writes its report.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <thread>
+
+#include <nlohmann/json.hpp>
+
+#include "test_util.hpp"
+
+namespace htrmrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+struct Outcome {
+  int code = -1;
+  std::string output;
+};
+
+// Runs `htrmrl ARGS` through the shell, capturing stdout and stderr together.
+Outcome htrmrl(const std::string& args) {
+  Outcome o;
+  FILE* pipe = popen((std::string(HTRMRL_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, pipe)) o.output.append(buf, n);
+  const int status = pclose(pipe);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+// A tiny, fast run: 8 trials of 3 episodes per iteration on a narrow network.
+const std::string kTiny =
+    " --set env.episodes_per_trial=3 --set ppo.trials_per_iter=8 --set agent.d_model=16"
+    " --set agent.ff_dim=32 --set agent.hidden=32 --set eval.trials=2";
+
+class Cli : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = fs::temp_directory_path() /
+            ("htrmrl_cli_" + std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
+    fs::remove_all(root_);
+    fs::create_directories(root_);
+  }
+  void TearDown() override { fs::remove_all(root_); }
+  std::string path(const std::string& name) const { return (root_ / name).string(); }
+  fs::path root_;
+};
+
+TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
+  std::ofstream(path("unknown.toml")) << "[ppo]\nlearning_rate = 0.1\n";
+  std::ofstream(path("badtype.toml")) << "[agent]\nseq_len = 2.5\n";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"train --config " + path("unknown.toml") + " --out " + path("r"), "ppo.learning_rate"},
+      {"train --config " + path("badtype.toml") + " --out " + path("r"), "agent.seq_len"},
+      {"train --config " + path("missing.toml") + " --out " + path("r"), "missing.toml"},
+      {"train --set agent.episodes=0 --out " + path("r"), "agent.episodes"},
+      {"train --set agent.seq_len=-1 --out " + path("r"), "agent.seq_len"},
+      {"train --set ppo.lr=0 --out " + path("r"), "ppo.lr"},
+      {"train --set env.benchmark=ml99 --out " + path("r"), "ml99"},
+      {"train --set device=tpu --out " + path("r"), "device"},
+      {"train", "--out"},
+      {"eval --run " + path("nothing"), "nothing"},
+  };
+  for (const auto& [args, needle] : cases) {
+    SCOPED_TRACE(args);
+    Outcome o = htrmrl(args);
+    EXPECT_NE(o.code, 0);
+    EXPECT_NE(o.output.find(needle), std::string::npos) << o.output;
+    EXPECT_FALSE(fs::exists(path("r")));
+  }
+}
+
+TEST_F(Cli, ExistingRunsAndMismatchedCheckpointsAreRefused) {
+  const std::string steps = " --set train.total_env_steps=480 --set train.eval_at_end=false";
+  ASSERT_EQ(htrmrl("train --out " + path("a") + kTiny + steps).code, 0);
+  ASSERT_EQ(htrmrl("train --out " + path("b") + kTiny + steps + " --set agent.d_model=32").code, 0);
+  // Training into an existing run.
+  Outcome again = htrmrl("train --out " + path("a") + kTiny);
+  EXPECT_NE(again.code, 0);
+  EXPECT_NE(again.output.find("--resume"), std::string::npos) << again.output;
+  // A checkpoint from a differently shaped network.
+  Outcome wrong = htrmrl("eval --run " + path("b") + " --checkpoint " + path("a/checkpoints/latest.pt"));
+  EXPECT_NE(wrong.code, 0);
+  EXPECT_NE(wrong.output.find("does not fit the config"), std::string::npos) << wrong.output;
+  EXPECT_FALSE(fs::exists(path("b/eval.json")));
+  // A file that is no checkpoint at all.
+  std::ofstream(path("junk.pt")) << "not a checkpoint";
+  Outcome junk = htrmrl("eval --run " + path("a") + " --checkpoint " + path("junk.pt"));
+  EXPECT_NE(junk.code, 0);
+  EXPECT_NE(junk.output.find("junk.pt"), std::string::npos) << junk.output;
+}
+
+TEST_F(Cli, EvalWritesPerTaskAndPerEpisodeSuccess) {
+  ASSERT_EQ(htrmrl("train --out " + path("a") + kTiny + " --set train.total_env_steps=480").code, 0);
+  ASSERT_TRUE(fs::exists(path("a/eval.json")));
+  Outcome o = htrmrl("eval --run " + path("a") + " --trials 3");
+  ASSERT_EQ(o.code, 0) << o.output;
+  EXPECT_NE(o.output.find("mean_success"), std::string::npos);
+  auto j = nlohmann::json::parse(std::ifstream(path("a/eval.json")));
+  EXPECT_EQ(j["trials_per_task"], 3);
+  EXPECT_EQ(j["tasks"].size(), 10u);
+  EXPECT_EQ(j["success_by_episode"].size(), 3u);
+  double mean = 0;
+  for (const auto& t : j["tasks"]) mean += t["success"].get<double>() / 10;
+  EXPECT_NEAR(j["mean_success"].get<double>(), mean, 1e-9);
+}
+
+TEST_F(Cli, ResumeAfterKillGivesTheSameMetrics) {
+  const std::string run = kTiny +
+      " --set train.total_env_steps=9600 --set train.checkpoint_every=3 --set train.eval_at_end=false";
+  ASSERT_EQ(htrmrl("train --out " + path("whole") + run).code, 0);
+
+  // Start the same run, kill it with SIGKILL once a few iterations are logged.
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string cmd = std::string("exec ") + HTRMRL_BINARY + " train --out " + path("killed") +
+                            run + " >/dev/null 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (fs::exists(path("killed/metrics.csv")) && stable_metrics_rows(path("killed/metrics.csv")).size() >= 5)
+      break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  const size_t rows_at_kill = stable_metrics_rows(path("killed/metrics.csv")).size();
+  ASSERT_GE(rows_at_kill, 5u);
+  ASSERT_LT(rows_at_kill, 20u) << "the run finished before it could be killed";
+
+  Outcome resumed = htrmrl("train --resume " + path("killed"));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_EQ(stable_metrics_rows(path("whole/metrics.csv")), stable_metrics_rows(path("killed/metrics.csv")));
+}
+
+}  // namespace
+}  // namespace htrmrl

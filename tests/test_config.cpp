@@ -1,0 +1,92 @@
+// Configuration: every bad input is refused with a message naming the key.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+#include "common/error.hpp"
+#include "training/config.hpp"
+
+namespace htrmrl {
+namespace {
+
+// The message of the Error thrown by f, or "" if none.
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
+
+TEST(Config, ResolvedTomlRoundTrips) {
+  Config c;
+  c.ppo.lr = 1.2345678901234e-4;
+  c.agent.sampling = "random_episodes";
+  c.seed = 77;
+  const std::string text = to_toml(c);
+  EXPECT_EQ(to_toml(parse_config(text, "roundtrip")), text);
+  EXPECT_EQ(parse_config(text, "roundtrip").ppo.lr, c.ppo.lr);
+}
+
+TEST(Config, BadFilesAreRefusedNamingTheKey) {
+  EXPECT_NE(error_of([] { parse_config("[agent]\nepisodez = 3\n", "f.toml"); })
+                .find("unknown config key 'agent.episodez'"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[agent]\nepisodes = 'x'\n", "f.toml"); })
+                .find("'agent.episodes' must be integer"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[agent]\nepisodes = 0\n", "f.toml"); })
+                .find("'agent.episodes' must be >= 1"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[agent]\nseq_len = 0\n", "f.toml"); }).find("agent.seq_len"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[ppo]\nlr = 0.0\n", "f.toml"); }).find("'ppo.lr' must be > 0"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[ppo]\nlr = -1\n", "f.toml"); }).find("ppo.lr"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[env]\nbenchmark = 'nope'\n", "f.toml"); })
+                .find("unknown benchmark 'nope'"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[agent]\nheads = 5\n", "f.toml"); }).find("agent.heads"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("[agent]\nlayer_norm = 'mid'\n", "f.toml"); })
+                .find("agent.layer_norm"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { parse_config("seed = [1", "f.toml"); }).find("f.toml:1"),
+            std::string::npos);
+  EXPECT_NE(error_of([] { load_config("/nonexistent/x.toml"); }).find("/nonexistent/x.toml"),
+            std::string::npos);
+}
+
+TEST(Config, OverridesAreTypedAndChecked) {
+  Config c;
+  apply_override(c, "ppo.lr=1e-4");
+  apply_override(c, "env.benchmark=point-robot");
+  apply_override(c, "agent.use_state=false");
+  apply_override(c, "agent.episodes=10");
+  EXPECT_EQ(c.ppo.lr, 1e-4);
+  EXPECT_EQ(c.env.benchmark, "point-robot");
+  EXPECT_FALSE(c.agent.use_state);
+  EXPECT_EQ(c.agent.episodes, 10);
+  EXPECT_NE(error_of([&] { apply_override(c, "ppo.lrr=1"); }).find("'ppo.lrr'"), std::string::npos);
+  EXPECT_NE(error_of([&] { apply_override(c, "ppo.lr=abc"); }).find("'ppo.lr' must be number"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_override(c, "agent.episodes=0"); }).find("agent.episodes"),
+            std::string::npos);
+  EXPECT_NE(error_of([&] { apply_override(c, "novalue"); }).find("key=value"), std::string::npos);
+}
+
+TEST(Config, ShippedConfigsLoad) {
+  int count = 0;
+  for (const auto& f : std::filesystem::directory_iterator(HTRMRL_SOURCE_DIR "/configs")) {
+    SCOPED_TRACE(f.path().string());
+    EXPECT_NO_THROW(load_config(f.path().string()));
+    ++count;
+  }
+  EXPECT_GE(count, 2);
+}
+
+}  // namespace
+}  // namespace htrmrl

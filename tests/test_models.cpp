@@ -1,0 +1,112 @@
+// The HTrMRL network: shapes, masking, and the two symmetry properties the paper designs in
+// (T2 ignores the order of past sequences; T1 does not ignore the order of transitions).
+#include <gtest/gtest.h>
+
+#include "models/htrmrl_agent.hpp"
+
+namespace htrmrl {
+namespace {
+
+constexpr TokenLayout kLayout{3, 2};
+constexpr int kSlots = 4, kSeq = 5;
+
+std::shared_ptr<HTrMRLAgent> make(bool use_state = true) {
+  torch::manual_seed(0);
+  HTrMRLOptions o;
+  o.use_state = use_state;
+  auto agent = std::make_shared<HTrMRLAgent>(o, kLayout, kSeq);
+  // Break the small output gain so differences in z_task show in the mean.
+  torch::NoGradGuard g;
+  for (auto& p : agent->named_parameters())
+    if (p.key().find("policy") != std::string::npos) p.value().normal_(0, 0.5);
+  return agent;
+}
+
+Context random_context(int64_t batch) {
+  torch::manual_seed(42);
+  Context c{torch::randn({batch, kSlots, kSeq, kLayout.size()}), torch::ones({batch, kSlots, kSeq})};
+  return c;
+}
+
+TEST(HTrMRL, OutputShapes) {
+  auto agent = make();
+  auto out = agent->forward(random_context(7));
+  EXPECT_EQ(out.mean.sizes(), (std::vector<int64_t>{7, 2}));
+  EXPECT_EQ(out.log_std.sizes(), (std::vector<int64_t>{7, 2}));
+  EXPECT_EQ(out.value.sizes(), (std::vector<int64_t>{7}));
+  EXPECT_EQ(agent->embed(random_context(7)).sizes(), (std::vector<int64_t>{7, 32}));
+}
+
+TEST(HTrMRL, PaddedTokensAndEmptySlotsDoNotMatter) {
+  auto agent = make();
+  Context c = random_context(3);
+  c.mask.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 2)}, 0.0);
+  c.mask.index_put_({torch::indexing::Slice(), 0}, 0.0);  // slot 0 empty
+  auto before = agent->forward(c).mean;
+  // Garbage where the mask is zero changes nothing.
+  Context noisy{c.tokens + (1 - c.mask).unsqueeze(-1) * 50.0 * torch::randn_like(c.tokens), c.mask};
+  EXPECT_TRUE(torch::allclose(before, agent->forward(noisy).mean, 1e-5, 1e-6));
+  // Real tokens do matter.
+  Context changed{c.tokens.clone(), c.mask};
+  changed.tokens.index_put_({torch::indexing::Slice(), 1, 3}, 3.0);
+  EXPECT_FALSE(torch::allclose(before, agent->forward(changed).mean, 1e-4, 1e-5));
+}
+
+TEST(HTrMRL, T2IsInvariantToTheOrderOfPastSequences) {
+  auto agent = make();
+  Context c = random_context(4);
+  // Swap past slots 0 and 2; the current sequence stays last.
+  auto perm = torch::tensor({2, 1, 0, 3}, torch::kLong);
+  Context swapped{c.tokens.index_select(1, perm), c.mask.index_select(1, perm)};
+  EXPECT_TRUE(torch::allclose(agent->forward(c).mean, agent->forward(swapped).mean, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(agent->embed(c), agent->embed(swapped), 1e-5, 1e-6));
+}
+
+TEST(HTrMRL, T1IsSensitiveToTheOrderOfTransitions) {
+  auto agent = make();
+  Context c = random_context(4);
+  // Reverse the first four transitions of a past sequence (the last one stays in place).
+  auto perm = torch::tensor({3, 2, 1, 0, 4}, torch::kLong);
+  Context reordered{c.tokens.clone(), c.mask};
+  reordered.tokens.select(1, 0).copy_(c.tokens.select(1, 0).index_select(1, perm));
+  EXPECT_FALSE(torch::allclose(agent->embed(c), agent->embed(reordered), 1e-4, 1e-5));
+}
+
+TEST(HTrMRL, StarVariantSeesTheStateOnlyThroughZTask) {
+  // HTrMRL* has no phi2(s) input: its policy input is z_task alone.
+  auto star = make(false);
+  Context c = random_context(2);
+  auto z = star->embed(c);
+  EXPECT_EQ(z.size(1), 32);
+  auto out = star->forward(c);
+  EXPECT_EQ(out.mean.size(1), 2);
+  bool has_phi2 = false;
+  for (const auto& p : star->named_parameters()) has_phi2 |= p.key().rfind("phi2", 0) == 0;
+  EXPECT_FALSE(has_phi2);
+}
+
+TEST(ObsNormalizer, MergesBatchesLikeOnePass) {
+  ObsNormalizer norm(3, true);
+  auto a = torch::randn({50, 3}) * 3 + 1, b = torch::randn({70, 3}) * 0.5 - 2;
+  norm->update(a);
+  norm->update(b);
+  auto all = torch::cat({a, b});
+  auto tokens = torch::randn({5, 3 + 4});
+  auto expected = ((tokens.narrow(1, 0, 3) - all.mean(0)) / (all.var(0, false) + 1e-8).sqrt());
+  auto got = norm->forward(tokens);
+  EXPECT_TRUE(torch::allclose(got.narrow(1, 0, 3), expected, 1e-4, 1e-5));
+  EXPECT_TRUE(torch::equal(got.narrow(1, 3, 4), tokens.narrow(1, 3, 4)));
+}
+
+TEST(Gaussian, LogProbAndEntropyMatchClosedForms) {
+  PolicyOutput out{torch::tensor({{0.5f, -1.0f}}), torch::tensor({{std::log(2.0f), 0.0f}}), {}};
+  auto lp = gaussian_log_prob(out, torch::tensor({{1.5f, -1.0f}}));
+  const double expected = (-0.125 - std::log(2.0) - 0.5 * std::log(2 * M_PI)) +
+                          (-0.5 * std::log(2 * M_PI));
+  EXPECT_NEAR(lp.item<double>(), expected, 1e-5);
+  EXPECT_NEAR(gaussian_entropy(out).item<double>(),
+              std::log(2.0) + std::log(2 * M_PI * M_E), 1e-5);
+}
+
+}  // namespace
+}  // namespace htrmrl
