@@ -12,6 +12,7 @@ Command add_eval_command(CLI::App& app) {
   struct Options {
     std::string run, checkpoint;
     int trials = 0;
+    bool stochastic = false;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("eval", "Meta-test a trained run on its held-out tasks");
@@ -20,11 +21,13 @@ Command add_eval_command(CLI::App& app) {
                   "checkpoint file (default: RUN/checkpoints/latest.pt)");
   cmd->add_option("--trials", opts->trials, "trials per test task (default: eval.trials)")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--stochastic", opts->stochastic,
+                "sample actions instead of taking the mean (overrides eval.deterministic)");
   cmd->footer("Writes RUN/eval.json: mean_success (mean over test tasks), success by episode "
               "index within the trial, and per-task success and return.");
 
   return {cmd, [opts] {
-    EvalResult r = evaluate_run(opts->run, opts->checkpoint, opts->trials);
+    EvalResult r = evaluate_run(opts->run, opts->checkpoint, opts->trials, opts->stochastic);
     std::cout << fmt::format("meta-test: {} tasks x {} trials x {} episodes\n", r.tasks.size(),
                              r.trials, r.episodes);
     std::cout << "success by episode:";

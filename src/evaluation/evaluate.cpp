@@ -36,6 +36,7 @@ EvalResult summarise(const std::vector<Task>& tasks, const std::vector<TrialResu
   r.tasks.resize(n);
   for (int i = 0; i < n; ++i) {
     r.tasks[i].name = tasks[i].name;
+    r.tasks[i].params = tasks[i].params;
     r.tasks[i].success_by_episode.assign(episodes, 0.0);
   }
   // Sums per task.
@@ -78,6 +79,7 @@ nlohmann::json to_json(const EvalResult& result) {
   nlohmann::json tasks = nlohmann::json::array();
   for (const TaskEval& t : result.tasks)
     tasks.push_back({{"name", t.name},
+                     {"params", t.params},
                      {"success", t.success},
                      {"mean_return", t.mean_return},
                      {"success_by_episode", t.success_by_episode}});

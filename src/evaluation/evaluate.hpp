@@ -13,6 +13,7 @@ namespace htrmrl {
 
 struct TaskEval {
   std::string name;
+  std::vector<double> params;               // the task's parameter vector (e.g. the goal)
   double success = 0;                       // mean over trials and episodes
   double mean_return = 0;                   // mean episode return
   std::vector<double> success_by_episode;   // mean over trials, per episode index

@@ -211,20 +211,6 @@ HTrMRLOptions Config::htrmrl() const {
   return o;
 }
 
-PpoOptions Config::ppo_options() const {
-  PpoOptions o;
-  o.epochs = ppo.epochs;
-  o.minibatches = ppo.minibatches;
-  o.gamma = ppo.gamma;
-  o.gae_lambda = ppo.gae_lambda;
-  o.clip = ppo.clip;
-  o.value_coef = ppo.value_coef;
-  o.entropy_coef = ppo.entropy_coef;
-  o.max_grad_norm = ppo.max_grad_norm;
-  o.normalize_advantages = ppo.normalize_advantages;
-  return o;
-}
-
 void validate(const Config& config) {
   Config copy = config;
   for (const Field& f : fields(copy)) check_range(f);

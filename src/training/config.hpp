@@ -39,22 +39,14 @@ struct Config {
     std::string resample = "episode";
     std::string value_input = "shared";
     int hidden = 64;
-    double init_std = 1.0;
+    double init_std = 0.5;
   } agent;
 
-  struct Ppo {
+  // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
+  struct Ppo : PpoOptions {
     int trials_per_iter = 32;
-    int epochs = 4;
-    int minibatches = 4;
-    double lr = 3e-4;
+    double lr = 1e-3;
     double adam_eps = 1e-5;
-    double gamma = 0.99;
-    double gae_lambda = 0.95;
-    double clip = 0.2;
-    double value_coef = 0.5;
-    double entropy_coef = 0.0;
-    double max_grad_norm = 0.5;
-    bool normalize_advantages = true;
     bool normalize_obs = false;
   } ppo;
 
@@ -72,7 +64,7 @@ struct Config {
   // Views for the modules that take their own option structs.
   MemoryOptions memory() const;
   HTrMRLOptions htrmrl() const;
-  PpoOptions ppo_options() const;
+  const PpoOptions& ppo_options() const { return ppo; }
 };
 
 // Parses a TOML file; every unknown key, wrong type or out-of-range value throws

@@ -189,12 +189,14 @@ void train_resume(const std::string& dir) {
   trainer.run();
 }
 
-EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials) {
+EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials,
+                        bool stochastic) {
   const RunPaths paths{dir};
   if (!fs::exists(paths.config()))
     throw Error("'" + dir + "' holds no run (no config.toml)");
   Config config = load_config(paths.config());
   if (trials > 0) config.eval.trials = trials;
+  if (stochastic) config.eval.deterministic = false;
   RunSetup setup = make_setup(config);
   load_checkpoint(checkpoint.empty() ? paths.latest() : checkpoint, *setup.agent, nullptr);
   const int capacity = std::min<int>(256, static_cast<int>(setup.benchmark.test_tasks.size()) *

@@ -30,7 +30,9 @@ void train_new(const Config& config, const std::string& dir);
 void train_resume(const std::string& dir);
 
 // Meta-tests the run in dir with the given checkpoint (default: its latest), writes
-// eval.json and returns the result. trials <= 0 keeps the config's eval.trials.
-EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials);
+// eval.json and returns the result. trials <= 0 keeps the config's eval.trials; stochastic
+// samples actions whatever eval.deterministic says.
+EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials,
+                        bool stochastic);
 
 }  // namespace htrmrl
