@@ -18,7 +18,7 @@ namespace fs = std::filesystem;
 
 TEST(Learning, PointRobotSparseBeatsARandomPolicy) {
   Config c = load_config(HTRMRL_SOURCE_DIR "/configs/point-robot-sparse.toml");
-  c.train.total_env_steps = 300000;
+  c.train.total_env_steps = 600000;
   c.eval.trials = 10;
 
   // The random policy: the untrained agent acting stochastically (a Gaussian random walk).

@@ -22,10 +22,15 @@ std::shared_ptr<HTrMRLAgent> make(bool use_state = true) {
   return agent;
 }
 
-Context random_context(int64_t batch) {
+// Contexts written one sequence per slot, easy to edit: tokens [B, slots, S, D].
+struct Dense {
+  torch::Tensor tokens, mask;
+  operator Context() const { return dense_context(tokens, mask); }
+};
+
+Dense random_context(int64_t batch) {
   torch::manual_seed(42);
-  Context c{torch::randn({batch, kSlots, kSeq, kLayout.size()}), torch::ones({batch, kSlots, kSeq})};
-  return c;
+  return {torch::randn({batch, kSlots, kSeq, kLayout.size()}), torch::ones({batch, kSlots, kSeq})};
 }
 
 TEST(HTrMRL, OutputShapes) {
@@ -39,35 +44,35 @@ TEST(HTrMRL, OutputShapes) {
 
 TEST(HTrMRL, PaddedTokensAndEmptySlotsDoNotMatter) {
   auto agent = make();
-  Context c = random_context(3);
+  Dense c = random_context(3);
   c.mask.index_put_({torch::indexing::Slice(), torch::indexing::Slice(), torch::indexing::Slice(0, 2)}, 0.0);
   c.mask.index_put_({torch::indexing::Slice(), 0}, 0.0);  // slot 0 empty
   auto before = agent->forward(c).mean;
   // Garbage where the mask is zero changes nothing.
-  Context noisy{c.tokens + (1 - c.mask).unsqueeze(-1) * 50.0 * torch::randn_like(c.tokens), c.mask};
+  Dense noisy{c.tokens + (1 - c.mask).unsqueeze(-1) * 50.0 * torch::randn_like(c.tokens), c.mask};
   EXPECT_TRUE(torch::allclose(before, agent->forward(noisy).mean, 1e-5, 1e-6));
   // Real tokens do matter.
-  Context changed{c.tokens.clone(), c.mask};
+  Dense changed{c.tokens.clone(), c.mask};
   changed.tokens.index_put_({torch::indexing::Slice(), 1, 3}, 3.0);
   EXPECT_FALSE(torch::allclose(before, agent->forward(changed).mean, 1e-4, 1e-5));
 }
 
 TEST(HTrMRL, T2IsInvariantToTheOrderOfPastSequences) {
   auto agent = make();
-  Context c = random_context(4);
+  Dense c = random_context(4);
   // Swap past slots 0 and 2; the current sequence stays last.
   auto perm = torch::tensor({2, 1, 0, 3}, torch::kLong);
-  Context swapped{c.tokens.index_select(1, perm), c.mask.index_select(1, perm)};
+  Dense swapped{c.tokens.index_select(1, perm), c.mask.index_select(1, perm)};
   EXPECT_TRUE(torch::allclose(agent->forward(c).mean, agent->forward(swapped).mean, 1e-5, 1e-6));
   EXPECT_TRUE(torch::allclose(agent->embed(c), agent->embed(swapped), 1e-5, 1e-6));
 }
 
 TEST(HTrMRL, T1IsSensitiveToTheOrderOfTransitions) {
   auto agent = make();
-  Context c = random_context(4);
+  Dense c = random_context(4);
   // Reverse the first four transitions of a past sequence (the last one stays in place).
   auto perm = torch::tensor({3, 2, 1, 0, 4}, torch::kLong);
-  Context reordered{c.tokens.clone(), c.mask};
+  Dense reordered{c.tokens.clone(), c.mask};
   reordered.tokens.select(1, 0).copy_(c.tokens.select(1, 0).index_select(1, perm));
   EXPECT_FALSE(torch::allclose(agent->embed(c), agent->embed(reordered), 1e-4, 1e-5));
 }
@@ -75,7 +80,7 @@ TEST(HTrMRL, T1IsSensitiveToTheOrderOfTransitions) {
 TEST(HTrMRL, StarVariantSeesTheStateOnlyThroughZTask) {
   // HTrMRL* has no phi2(s) input: its policy input is z_task alone.
   auto star = make(false);
-  Context c = random_context(2);
+  Dense c = random_context(2);
   auto z = star->embed(c);
   EXPECT_EQ(z.size(1), 32);
   auto out = star->forward(c);

@@ -58,6 +58,27 @@ double first_ratio_error(const Config& c) {
   return ppo_update(*s.agent, opt, buffer, c.ppo_options(), 1, s.device).first_ratio_error;
 }
 
+TEST(RolloutBuffer, DeduplicatedContextsEncodeTheSameAsDenseOnes) {
+  Config c = small_config();
+  RunSetup s = make_setup(c);
+  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, 1, s.device);
+  std::vector<TrialSpec> specs;
+  for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
+  RolloutBuffer buffer;
+  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
+  std::vector<int64_t> ids(buffer.size());
+  for (int64_t i = 0; i < buffer.size(); ++i) ids[i] = (i * 7919) % buffer.size();  // mixed
+  Context dedup = buffer.gather(ids, 0, 200), dense = buffer.gather(ids, 0, 200, false);
+  // Past windows repeat across an episode's steps: far fewer distinct sequences.
+  EXPECT_EQ(dense.tokens.size(0), 200 * s.slots);
+  EXPECT_LT(dedup.tokens.size(0), dense.tokens.size(0) * 3 / 4);
+  torch::NoGradGuard no_grad;
+  auto a = s.agent->forward(dedup), b = s.agent->forward(dense);
+  EXPECT_TRUE(torch::allclose(a.mean, b.mean, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(a.value, b.value, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(s.agent->embed(dedup), s.agent->embed(dense), 1e-5, 1e-6));
+}
+
 TEST(Ppo, RebuiltContextsGiveRatioOneOnTheFirstMinibatch) {
   Config c = small_config();
   EXPECT_LT(first_ratio_error(c), 1e-4);

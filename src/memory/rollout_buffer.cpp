@@ -1,5 +1,8 @@
 #include "memory/rollout_buffer.hpp"
 
+#include <map>
+#include <tuple>
+
 namespace htrmrl {
 
 void TrialRecord::clear() {
@@ -19,16 +22,36 @@ void RolloutBuffer::index() {
     for (int32_t s = 0; s < trials[t].steps(); ++s) samples.emplace_back(t, s);
 }
 
-Context RolloutBuffer::gather(const std::vector<int64_t>& ids, int64_t begin,
-                              int64_t end) const {
-  Context c = allocate_context(end - begin, slots, seq_len, layout.size());
+Context RolloutBuffer::gather(const std::vector<int64_t>& ids, int64_t begin, int64_t end,
+                              bool deduplicate) const {
+  // Assign every slot a sequence number: a new one per distinct (trial, window).
+  const int64_t rows = end - begin;
+  auto index = torch::empty({rows, slots}, torch::kLong);
+  int64_t* slot_seq = index.data_ptr<int64_t>();
+  std::vector<std::pair<int32_t, Window>> distinct;
+  std::map<std::tuple<int32_t, int32_t, int32_t>, int64_t> seen;
   for (int64_t i = begin; i < end; ++i) {
     const auto [t, s] = samples[ids[i]];
-    const TrialRecord& trial = trials[t];
-    gather_context(trial.tokens.data(), trial.windows.data() + static_cast<int64_t>(s) * slots,
-                   slots, seq_len, layout.size(), row_tokens(c, i - begin),
-                   row_mask(c, i - begin));
+    const Window* w = trials[t].windows.data() + static_cast<int64_t>(s) * slots;
+    for (int k = 0; k < slots; ++k) {
+      // Every empty window is the same sequence, whichever trial it belongs to.
+      const int32_t trial = w[k].length() > 0 ? t : -1;
+      const auto key = std::make_tuple(trial, w[k].begin * (trial >= 0), w[k].end * (trial >= 0));
+      auto [it, fresh] = seen.emplace(key, static_cast<int64_t>(distinct.size()));
+      if (fresh || !deduplicate) {
+        it->second = static_cast<int64_t>(distinct.size());
+        distinct.emplace_back(t, w[k]);
+      }
+      slot_seq[(i - begin) * slots + k] = it->second;
+    }
   }
+  // Copy each distinct sequence once.
+  const int64_t n = static_cast<int64_t>(distinct.size());
+  Context c{torch::zeros({n, seq_len, layout.size()}), torch::zeros({n, seq_len}), index};
+  for (int64_t j = 0; j < n; ++j)
+    gather_context(trials[distinct[j].first].tokens.data(), &distinct[j].second, 1, seq_len,
+                   layout.size(), c.tokens.data_ptr<float>() + j * c.tokens.stride(0),
+                   c.mask.data_ptr<float>() + j * c.mask.stride(0));
   return c;
 }
 

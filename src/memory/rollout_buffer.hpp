@@ -35,8 +35,11 @@ struct RolloutBuffer {
   // Lists every (trial, step) after collection.
   void index();
   int64_t size() const { return static_cast<int64_t>(samples.size()); }
-  // Rebuilds the contexts of the given samples exactly as the rollout saw them.
-  Context gather(const std::vector<int64_t>& ids, int64_t begin, int64_t end) const;
+  // Rebuilds the contexts of samples ids[begin, end) exactly as the rollout saw them. With
+  // deduplicate, a window shared by several samples (same trial, same tokens) and every
+  // empty slot are stored once; without, one sequence per slot, as the rollout built them.
+  Context gather(const std::vector<int64_t>& ids, int64_t begin, int64_t end,
+                 bool deduplicate = true) const;
   // Bytes held, for the memory report.
   int64_t bytes() const;
 };

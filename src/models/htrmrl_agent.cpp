@@ -49,20 +49,20 @@ HTrMRLAgent::HTrMRLAgent(const HTrMRLOptions& options, TokenLayout layout, int s
 }
 
 HTrMRLAgent::Features HTrMRLAgent::encode(const Context& context) {
-  const auto& tokens = context.tokens;
-  const int64_t b = tokens.size(0), k = tokens.size(1), s = tokens.size(2);
+  const int64_t b = context.batch(), k = context.slots(), s = context.tokens.size(1);
   const int d = options_.t1.d_model;
-  auto x = normalizer_->forward(tokens);
-  // T1 over every sequence independently, positions added after phi1.
-  auto h = phi1_->forward(x) + positions_;
-  h = t1_->forward(h.view({b * k, s, d}), context.mask.view({b * k, s}));
-  // z_seq = T1's output at the last position (sequences are right-aligned).
-  auto z_seq = h.select(1, s - 1).view({b, k, d});
+  auto x = normalizer_->forward(context.tokens);
+  // T1 over every distinct sequence independently, positions added after phi1.
+  auto h = t1_->forward(phi1_->forward(x) + positions_, context.mask);
+  // z_seq = T1's output at the last position (sequences are right-aligned), per slot.
+  auto slot = context.index.reshape({-1});
+  auto z_seq = h.select(1, s - 1).index_select(0, slot).view({b, k, d});
   // T2 over the K summaries without positions; empty slots are masked keys.
-  auto slot_mask = context.mask.select(2, s - 1);
+  auto slot_mask = context.mask.select(1, s - 1).index_select(0, slot).view({b, k});
   auto z_task = t2_->forward(z_seq, slot_mask).select(1, k - 1);
   // The current state: the last token of the current (last) sequence.
-  auto state = x.select(1, k - 1).select(1, s - 1).narrow(-1, 0, layout_.obs_dim);
+  auto current = context.index.select(1, k - 1);
+  auto state = x.select(1, s - 1).index_select(0, current).narrow(-1, 0, layout_.obs_dim);
   return {state, z_task};
 }
 
