@@ -88,6 +88,29 @@ TEST(Ppo, RebuiltContextsGiveRatioOneOnTheFirstMinibatch) {
   EXPECT_LT(first_ratio_error(c), 1e-4);
 }
 
+TEST(Ppo, TargetKlStopsTheUpdateEarly) {
+  Config c = small_config();
+  RunSetup s = make_setup(c);
+  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, 1, s.device);
+  std::vector<TrialSpec> specs;
+  for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
+  RolloutBuffer buffer;
+  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
+  compute_gae(buffer, 0.99, 0.95);
+  // A large learning rate moves the policy far within one epoch.
+  PpoOptions o = c.ppo_options();
+  o.epochs = 4;
+  o.minibatches = 8;
+  for (double target : {0.0, 1e-4}) {
+    RunSetup fresh = make_setup(c);
+    torch::optim::Adam opt(fresh.agent->parameters(), torch::optim::AdamOptions(0.05));
+    o.target_kl = target;
+    const int steps = ppo_update(*fresh.agent, opt, buffer, o, 1, fresh.device).minibatch_steps;
+    if (target == 0) EXPECT_EQ(steps, 32);
+    else EXPECT_LT(steps, 32);
+  }
+}
+
 TEST(Trainer, SameSeedGivesIdenticalMetrics) {
   const fs::path root = fs::temp_directory_path() / "htrmrl_test_determinism";
   fs::remove_all(root);

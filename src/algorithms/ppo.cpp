@@ -85,11 +85,11 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
   agent.train();
 
   int updates = 0;
-  double kl_sum = 0, clip_sum = 0, last_epoch_samples = 0;
-  for (int epoch = 0; epoch < options.epochs; ++epoch) {
+  bool stop = false;
+  double kl_sum = 0, clip_sum = 0;
+  for (int epoch = 0; epoch < options.epochs && !stop; ++epoch) {
     // A fresh shuffle per epoch (Fisher-Yates on our own stream: same order everywhere).
     for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
-    const bool last_epoch = epoch == options.epochs - 1;
     for (int64_t begin = 0; begin < n; begin += mb_size) {
       const int64_t end = std::min(n, begin + mb_size);
       // Rebuild the minibatch's contexts and targets.
@@ -112,6 +112,13 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
       auto entropy = gaussian_entropy(out).mean();
       auto loss = policy_loss + options.value_coef * value_loss - options.entropy_coef * entropy;
 
+      // Early stop: the policy has moved too far from the one that acted (not on the first).
+      const double kl = ((ratio - 1.0) - log_ratio).mean().item<double>();
+      if (updates > 0 && options.target_kl > 0 && kl > 1.5 * options.target_kl) {
+        stop = true;
+        break;
+      }
+
       // Step, with the gradient norm clipped to max_grad_norm.
       optimizer.zero_grad();
       loss.backward();
@@ -125,13 +132,8 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
       stats.policy_loss += policy_loss.item<double>();
       stats.value_loss += value_loss.item<double>();
       stats.entropy += entropy.item<double>();
-      if (last_epoch) {
-        const double count = static_cast<double>(end - begin);
-        kl_sum += ((ratio - 1.0) - log_ratio).mean().item<double>() * count;
-        clip_sum += ((ratio - 1.0).abs() > options.clip).to(torch::kFloat).mean().item<double>() *
-                    count;
-        last_epoch_samples += count;
-      }
+      kl_sum += kl;
+      clip_sum += ((ratio - 1.0).abs() > options.clip).to(torch::kFloat).mean().item<double>();
       ++updates;
     }
   }
@@ -139,8 +141,9 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
   stats.value_loss /= updates;
   stats.entropy /= updates;
   stats.grad_norm /= updates;
-  stats.approx_kl = kl_sum / last_epoch_samples;
-  stats.clip_fraction = clip_sum / last_epoch_samples;
+  stats.approx_kl = kl_sum / updates;
+  stats.clip_fraction = clip_sum / updates;
+  stats.minibatch_steps = updates;
   return stats;
 }
 

@@ -22,14 +22,16 @@ struct PpoOptions {
   double entropy_coef = 0.0;
   double max_grad_norm = 0.5;  // <= 0: no clipping
   bool normalize_advantages = true;
+  double target_kl = 0.0;  // > 0: stop the update once a minibatch's KL exceeds 1.5x this
 };
 
 struct PpoStats {
   double policy_loss = 0.0;
   double value_loss = 0.0;
   double entropy = 0.0;
-  double approx_kl = 0.0;       // mean of (ratio - 1) - log ratio, over the last epoch
+  double approx_kl = 0.0;       // mean of (ratio - 1) - log ratio over the minibatches run
   double clip_fraction = 0.0;   // share of samples whose ratio left [1 - clip, 1 + clip]
+  int minibatch_steps = 0;      // optimiser steps taken (fewer when target_kl stopped early)
   double grad_norm = 0.0;       // before clipping, mean over minibatches
   double explained_variance = 0.0;
   double first_ratio_error = 0.0;  // max |ratio - 1| in the first minibatch: 0 up to rounding

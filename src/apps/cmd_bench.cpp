@@ -46,6 +46,7 @@ std::vector<TrialSpec> bench_trials(int n, int num_tasks, uint64_t round) {
 nlohmann::json run_bench(Config config, int repeats, int batch) {
   config.env.episodes_per_trial = config.agent.episodes;
   config.ppo.trials_per_iter = batch;
+  config.ppo.target_kl = 0;  // every minibatch step is taken: the work is the same each time
   RunSetup s = make_setup(config);
   const auto& tasks = s.benchmark.train_tasks;
   Sampler sampler(s.benchmark, config.memory(), s.slots, batch, config.env_threads, s.device);

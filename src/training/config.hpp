@@ -44,9 +44,11 @@ struct Config {
 
   // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
   struct Ppo : PpoOptions {
+    Ppo() { target_kl = 0.02; }
     int trials_per_iter = 32;
     double lr = 1e-3;
     double adam_eps = 1e-5;
+    bool anneal_lr = true;  // linear decay of lr to 0 over the run's iterations
     bool normalize_obs = false;
   } ppo;
 

@@ -22,6 +22,7 @@ struct IterationMetrics {
   double train_return = 0;          // mean episode return
   double rollout_seconds = 0;
   double update_seconds = 0;
+  double learning_rate = 0;
   PpoStats ppo;
 };
 

@@ -100,6 +100,10 @@ class Trainer {
       // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
       auto t1 = Clock::now();
       compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
+      m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
+                                        : c.ppo.lr;
+      for (auto& group : optimizer_.param_groups())
+        static_cast<torch::optim::AdamOptions&>(group.options()).lr(m.learning_rate);
       torch::manual_seed(derive_seed(seed, {kTagTorch, static_cast<uint64_t>(it) + 1}));
       m.ppo = ppo_update(*setup_.agent, optimizer_, buffer_, c.ppo_options(),
                          derive_seed(seed, {kTagShuffle, static_cast<uint64_t>(it)}),
