@@ -41,19 +41,25 @@ Config small_config() {
   return c;
 }
 
-// Collects one rollout and returns the first minibatch's max |ratio - 1|.
-double first_ratio_error(const Config& c) {
-  RunSetup s = make_setup(c);
+// One rollout of c.ppo.trials_per_iter trials (trial i on train task i) by s's agent.
+RolloutBuffer collect(RunSetup& s, const Config& c) {
   Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, 1, s.device);
   std::vector<TrialSpec> specs;
   for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
   RolloutBuffer buffer;
-  // A first rollout moves the normaliser away from identity, as in a real run.
-  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
-  auto obs = buffer.gather({0, 1, 2}, 0, 3).tokens.narrow(-1, 0, s.layout.obs_dim);
-  s.agent->normalizer()->update(obs.reshape({-1, s.layout.obs_dim}) * 3 + 1);
   sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
   compute_gae(buffer, 0.99, 0.95);
+  return buffer;
+}
+
+// Collects one rollout and returns the first minibatch's max |ratio - 1|.
+double first_ratio_error(const Config& c) {
+  RunSetup s = make_setup(c);
+  // A first rollout moves the normaliser away from identity, as in a real run.
+  RolloutBuffer first = collect(s, c);
+  auto obs = first.gather({0, 1, 2}, 0, 3).tokens.narrow(-1, 0, s.layout.obs_dim);
+  s.agent->normalizer()->update(obs.reshape({-1, s.layout.obs_dim}) * 3 + 1);
+  RolloutBuffer buffer = collect(s, c);
   torch::optim::Adam opt(s.agent->parameters(), torch::optim::AdamOptions(1e-3));
   return ppo_update(*s.agent, opt, buffer, c.ppo_options(), 1, s.device).first_ratio_error;
 }
@@ -61,11 +67,7 @@ double first_ratio_error(const Config& c) {
 TEST(RolloutBuffer, DeduplicatedContextsEncodeTheSameAsDenseOnes) {
   Config c = small_config();
   RunSetup s = make_setup(c);
-  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, 1, s.device);
-  std::vector<TrialSpec> specs;
-  for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
-  RolloutBuffer buffer;
-  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
+  RolloutBuffer buffer = collect(s, c);
   std::vector<int64_t> ids(buffer.size());
   for (int64_t i = 0; i < buffer.size(); ++i) ids[i] = (i * 7919) % buffer.size();  // mixed
   Context dedup = buffer.gather(ids, 0, 200), dense = buffer.gather(ids, 0, 200, false);
@@ -91,12 +93,7 @@ TEST(Ppo, RebuiltContextsGiveRatioOneOnTheFirstMinibatch) {
 TEST(Ppo, TargetKlStopsTheUpdateEarly) {
   Config c = small_config();
   RunSetup s = make_setup(c);
-  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, 1, s.device);
-  std::vector<TrialSpec> specs;
-  for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
-  RolloutBuffer buffer;
-  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
-  compute_gae(buffer, 0.99, 0.95);
+  RolloutBuffer buffer = collect(s, c);
   // A large learning rate moves the policy far within one epoch.
   PpoOptions o = c.ppo_options();
   o.epochs = 4;
