@@ -30,20 +30,22 @@ Context RolloutBuffer::gather(const std::vector<int64_t>& ids, int64_t begin, in
   int64_t* slot_seq = index.data_ptr<int64_t>();
   std::vector<std::pair<int32_t, Window>> distinct;
   std::map<std::tuple<int32_t, int32_t, int32_t>, int64_t> seen;
+  auto sequence_of = [&](int32_t t, const Window& w) {
+    const int64_t next = static_cast<int64_t>(distinct.size());
+    if (deduplicate) {
+      // Every empty window is the same sequence, whichever trial it belongs to.
+      const auto key = w.length() > 0 ? std::make_tuple(t, w.begin, w.end)
+                                      : std::make_tuple(-1, 0, 0);
+      const auto [it, fresh] = seen.emplace(key, next);
+      if (!fresh) return it->second;
+    }
+    distinct.emplace_back(t, w);
+    return next;
+  };
   for (int64_t i = begin; i < end; ++i) {
     const auto [t, s] = samples[ids[i]];
     const Window* w = trials[t].windows.data() + static_cast<int64_t>(s) * slots;
-    for (int k = 0; k < slots; ++k) {
-      // Every empty window is the same sequence, whichever trial it belongs to.
-      const int32_t trial = w[k].length() > 0 ? t : -1;
-      const auto key = std::make_tuple(trial, w[k].begin * (trial >= 0), w[k].end * (trial >= 0));
-      auto [it, fresh] = seen.emplace(key, static_cast<int64_t>(distinct.size()));
-      if (fresh || !deduplicate) {
-        it->second = static_cast<int64_t>(distinct.size());
-        distinct.emplace_back(t, w[k]);
-      }
-      slot_seq[(i - begin) * slots + k] = it->second;
-    }
+    for (int k = 0; k < slots; ++k) slot_seq[(i - begin) * slots + k] = sequence_of(t, w[k]);
   }
   // Copy each distinct sequence once.
   const int64_t n = static_cast<int64_t>(distinct.size());

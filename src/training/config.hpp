@@ -44,6 +44,7 @@ struct Config {
 
   // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
   struct Ppo : PpoOptions {
+    // The algorithm's default is no KL stop; runs stop at 0.02 (see docs/design.md).
     Ppo() { target_kl = 0.02; }
     int trials_per_iter = 32;
     double lr = 1e-3;

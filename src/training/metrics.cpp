@@ -18,8 +18,8 @@ std::vector<double> row_values(const IterationMetrics& m) {
           m.steps_per_second, m.train_success, m.train_success_first, m.train_success_later,
           m.train_return, m.ppo.policy_loss, m.ppo.value_loss, m.ppo.entropy, m.ppo.approx_kl,
           m.ppo.clip_fraction, m.ppo.grad_norm, m.ppo.explained_variance,
-          m.ppo.first_ratio_error, static_cast<double>(m.ppo.minibatch_steps), m.learning_rate, m.rollout_seconds,
-          m.update_seconds};
+          m.ppo.first_ratio_error, static_cast<double>(m.ppo.minibatch_steps),
+          m.learning_rate, m.rollout_seconds, m.update_seconds};
 }
 
 std::string duration(double seconds) {

@@ -2,8 +2,9 @@
 //   1. rollout: each of ppo.trials_per_iter slots plays one trial (env.episodes_per_trial
 //      episodes, fresh memory) on a train task drawn from the iteration's stream;
 //   2. advantages: GAE over each trial as one path;
-//   3. update: ppo.epochs passes of ppo.minibatches minibatches, contexts rebuilt from the
-//      stored tokens and windows (so the first ratio is exactly 1);
+//   3. update: the learning rate (annealed if ppo.anneal_lr), then ppo.epochs passes of
+//      ppo.minibatches minibatches, contexts rebuilt from the stored tokens and windows (so
+//      the first ratio is exactly 1), stopped early past ppo.target_kl;
 //   4. the observation normaliser absorbs the iteration's observations, after the update;
 //   5. a metrics row, the progress line, and every train.checkpoint_every iterations an
 //      atomic checkpoint.
@@ -100,6 +101,7 @@ class Trainer {
       // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
       auto t1 = Clock::now();
       compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
+      // Linear annealing is a function of the iteration alone, so a resumed run matches.
       m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
                                         : c.ppo.lr;
       for (auto& group : optimizer_.param_groups())
