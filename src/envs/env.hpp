@@ -31,6 +31,7 @@ struct StepResult {
   bool terminated = false;  // a true terminal state: nothing follows
   bool truncated = false;   // the time limit: the episode is cut, not finished
   bool success = false;     // the task's success criterion holds at this step
+  bool unstable = false;    // the physics diverged: the episode runs out frozen, reward 0
 };
 
 class Env {

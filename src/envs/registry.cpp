@@ -4,15 +4,27 @@
 #include "common/error.hpp"
 #include "envs/benchmark.hpp"
 #include "envs/point_robot/point_robot.hpp"
+#include "envs/tabletop/benchmarks.hpp"
 
 namespace htrmrl {
 namespace {
 
-const std::map<std::string, BenchmarkFactory>& registry() {
-  static const std::map<std::string, BenchmarkFactory> r = {
+std::map<std::string, BenchmarkFactory> make_registry() {
+  std::map<std::string, BenchmarkFactory> r = {
       {"point-robot", [](uint64_t s) { return make_point_robot_benchmark(s, false); }},
       {"point-robot-sparse", [](uint64_t s) { return make_point_robot_benchmark(s, true); }},
+      {"ml10", [](uint64_t s) { return tabletop::make_ml10_benchmark(s); }},
   };
+  // ML1: one benchmark per tabletop task.
+  for (const tabletop::TabletopTask* t : tabletop::all_tasks()) {
+    const std::string task = t->name();
+    r["ml1-" + task] = [task](uint64_t s) { return tabletop::make_ml1_benchmark(task, s); };
+  }
+  return r;
+}
+
+const std::map<std::string, BenchmarkFactory>& registry() {
+  static const std::map<std::string, BenchmarkFactory> r = make_registry();
   return r;
 }
 

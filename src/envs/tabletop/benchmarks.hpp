@@ -1,0 +1,29 @@
+// Tabletop benchmarks: ML1 (one task, its variations split train/test) and ML10 (ten
+// training tasks, five held-out test tasks), with 50 variations per task from the seed.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "envs/benchmark.hpp"
+#include "envs/tabletop/task.hpp"
+
+namespace htrmrl::tabletop {
+
+constexpr int kVariationsPerTask = 50;
+
+// count distinct variations of a task, drawn uniformly from its box with its rejection
+// rule; a pure function of (task, seed).
+std::vector<std::vector<double>> make_variations(const TabletopTask& task, uint64_t seed,
+                                                 int count = kVariationsPerTask);
+
+// ML1: meta-train variations from the seed, meta-test variations from seed + 1.
+Benchmark make_ml1_benchmark(const std::string& task, uint64_t seed);
+Benchmark make_ml10_benchmark(uint64_t seed);
+
+// The ML10 split, in the paper's order.
+const std::vector<std::string>& ml10_train_tasks();
+const std::vector<std::string>& ml10_test_tasks();
+
+}  // namespace htrmrl::tabletop

@@ -1,0 +1,76 @@
+// Helpers every task uses, and the table of tasks.
+#include "envs/tabletop/task.hpp"
+
+#include <algorithm>
+
+#include "common/error.hpp"
+#include "envs/tabletop/tasks/tasks.hpp"
+
+namespace htrmrl::tabletop {
+namespace {
+
+int lookup(const mjModel* m, mjtObj type, const char* kind, const char* name) {
+  const int id = mj_name2id(m, type, name);
+  if (id < 0) throw Error(std::string("tabletop scene has no ") + kind + " named '" + name + "'");
+  return id;
+}
+
+}  // namespace
+
+int body_id(const mjModel* m, const char* name) { return lookup(m, mjOBJ_BODY, "body", name); }
+int site_id(const mjModel* m, const char* name) { return lookup(m, mjOBJ_SITE, "site", name); }
+int joint_qpos(const mjModel* m, const char* name) {
+  return m->jnt_qposadr[lookup(m, mjOBJ_JOINT, "joint", name)];
+}
+int joint_dof(const mjModel* m, const char* name) {
+  return m->jnt_dofadr[lookup(m, mjOBJ_JOINT, "joint", name)];
+}
+int mocap_id(const mjModel* m, const char* body) {
+  const int id = m->body_mocapid[body_id(m, body)];
+  if (id < 0) throw Error(std::string("tabletop body '") + body + "' is not a mocap body");
+  return id;
+}
+
+void set_free_pose(const mjModel* m, mjData* d, const char* joint, Vec3 pos) {
+  double* q = d->qpos + joint_qpos(m, joint);
+  q[0] = pos.x, q[1] = pos.y, q[2] = pos.z;
+  q[3] = 1.0, q[4] = q[5] = q[6] = 0.0;
+  std::fill(d->qvel + joint_dof(m, joint), d->qvel + joint_dof(m, joint) + 6, 0.0);
+}
+
+void set_mocap_pos(mjData* d, int mocap, Vec3 pos) {
+  d->mocap_pos[3 * mocap] = pos.x;
+  d->mocap_pos[3 * mocap + 1] = pos.y;
+  d->mocap_pos[3 * mocap + 2] = pos.z;
+}
+
+void body_pose(const mjData* d, int body, double* slots) {
+  std::copy(d->xpos + 3 * body, d->xpos + 3 * body + 3, slots);
+  std::copy(d->xquat + 4 * body, d->xquat + 4 * body + 4, slots + 3);
+}
+
+void move_toward(const float* hand, Vec3 target, double gain, float* action) {
+  const double delta[3] = {target.x - hand[0], target.y - hand[1], target.z - hand[2]};
+  for (int i = 0; i < 3; ++i)
+    action[i] = static_cast<float>(std::clamp(gain * delta[i], -1.0, 1.0));
+}
+
+const std::vector<const TabletopTask*>& all_tasks() {
+  static const std::vector<const TabletopTask*> tasks = {
+      // ML10 meta-train
+      &reach_task(), &push_task(), &pick_place_task(), &door_open_task(), &drawer_close_task(),
+      &button_press_topdown_task(), &peg_insert_side_task(), &window_open_task(), &sweep_task(),
+      &basketball_task(),
+      // ML10 meta-test
+      &drawer_open_task(), &door_close_task(), &shelf_place_task(), &sweep_into_task(),
+      &lever_pull_task()};
+  return tasks;
+}
+
+const TabletopTask* find_task(const std::string& name) {
+  for (const TabletopTask* t : all_tasks())
+    if (name == t->name()) return t;
+  return nullptr;
+}
+
+}  // namespace htrmrl::tabletop

@@ -1,0 +1,24 @@
+// One accessor per task; each is defined in its own file in this folder.
+#pragma once
+
+#include "envs/tabletop/task.hpp"
+
+namespace htrmrl::tabletop {
+
+const TabletopTask& reach_task();
+const TabletopTask& push_task();
+const TabletopTask& pick_place_task();
+const TabletopTask& door_open_task();
+const TabletopTask& drawer_close_task();
+const TabletopTask& button_press_topdown_task();
+const TabletopTask& peg_insert_side_task();
+const TabletopTask& window_open_task();
+const TabletopTask& sweep_task();
+const TabletopTask& basketball_task();
+const TabletopTask& drawer_open_task();
+const TabletopTask& door_close_task();
+const TabletopTask& shelf_place_task();
+const TabletopTask& sweep_into_task();
+const TabletopTask& lever_pull_task();
+
+}  // namespace htrmrl::tabletop
