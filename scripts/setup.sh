@@ -9,7 +9,10 @@ packages=(
   libmujoco-dev libqhull-dev                 # MuJoCo 2.2.2; its CMake config needs qhull
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev
+  libegl-dev libpng-dev                      # htrmrl render: offscreen OpenGL, PNG frames
+  libegl-mesa0 libgl1-mesa-dri               # Mesa's EGL and llvmpipe: rendering with no GPU
 )
+# ffmpeg is optional: htrmrl render makes an MP4 when it is on PATH.
 
 missing=()
 for p in "${packages[@]}"; do

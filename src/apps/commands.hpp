@@ -17,5 +17,6 @@ Command add_train_command(CLI::App& app);
 Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_benchmarks_command(CLI::App& app);
+Command add_render_command(CLI::App& app);
 
 }  // namespace htrmrl

@@ -43,6 +43,7 @@ EvalResult summarise(const std::vector<Task>& tasks, const std::vector<TrialResu
   for (const TrialResult& t : results) {
     TaskEval& e = r.tasks[t.task];
     ++count[t.task];
+    r.unstable_steps += t.unstable_steps;
     for (int k = 0; k < episodes; ++k) {
       e.success_by_episode[k] += t.success[k];
       e.mean_return += t.returns[k];
@@ -89,6 +90,7 @@ nlohmann::json to_json(const EvalResult& result) {
           {"success_by_episode", result.success_by_episode},
           {"trials_per_task", result.trials},
           {"episodes_per_trial", result.episodes},
+          {"unstable_steps", result.unstable_steps},
           {"tasks", tasks}};
 }
 

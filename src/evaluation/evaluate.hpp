@@ -26,6 +26,7 @@ struct EvalResult {
   double first_episode_success = 0;         // mean over tasks, episode 0 only
   double later_episodes_success = 0;        // mean over tasks, episodes 1.. (adaptation)
   std::vector<double> success_by_episode;   // mean over tasks
+  int64_t unstable_steps = 0;               // steps after a physics divergence, all trials
   std::vector<TaskEval> tasks;
 };
 

@@ -16,7 +16,7 @@ namespace {
 std::vector<double> row_values(const IterationMetrics& m) {
   return {static_cast<double>(m.iteration), static_cast<double>(m.env_steps), m.wall_seconds,
           m.steps_per_second, m.train_success, m.train_success_first, m.train_success_later,
-          m.train_return, m.ppo.policy_loss, m.ppo.value_loss, m.ppo.entropy, m.ppo.approx_kl,
+          m.train_return, static_cast<double>(m.unstable_steps), m.ppo.policy_loss, m.ppo.value_loss, m.ppo.entropy, m.ppo.approx_kl,
           m.ppo.clip_fraction, m.ppo.grad_norm, m.ppo.explained_variance,
           m.ppo.first_ratio_error, static_cast<double>(m.ppo.minibatch_steps),
           m.learning_rate, m.rollout_seconds, m.update_seconds};
@@ -34,6 +34,7 @@ std::string duration(double seconds) {
 std::vector<std::string> metrics_columns() {
   return {"iteration",     "env_steps",         "wall_seconds",      "env_steps_per_s",
           "train_success", "train_success_first", "train_success_later", "train_return",
+          "unstable_steps",
           "policy_loss",   "value_loss",        "entropy",           "approx_kl",
           "clip_fraction", "grad_norm",         "explained_variance", "ratio_error",
           "minibatch_steps", "learning_rate",

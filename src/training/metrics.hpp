@@ -20,6 +20,7 @@ struct IterationMetrics {
   double train_success_first = 0;   // first episode of each trial
   double train_success_later = 0;   // the trial's later episodes
   double train_return = 0;          // mean episode return
+  int64_t unstable_steps = 0;       // env steps after a physics divergence (all trials)
   double rollout_seconds = 0;
   double update_seconds = 0;
   double learning_rate = 0;

@@ -102,6 +102,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       TrialResult& res = results[i];
       res.returns[episode[i]] += r.reward;
       res.success[episode[i]] |= r.success ? 1 : 0;
+      res.unstable_steps += r.unstable ? 1 : 0;
       if (buffer) {
         TrialRecord& rec = buffer->trials[i];
         const Window* w = &windows[static_cast<size_t>(i) * slots_];

@@ -16,6 +16,7 @@ struct TrialResult {
   int task = 0;
   std::vector<char> success;    // [episodes]: the success flag was set at any step
   std::vector<float> returns;   // [episodes]: undiscounted
+  int unstable_steps = 0;       // steps the physics had diverged (reward 0, frozen state)
 };
 
 // One trial request: the task to play and the seed of its private random stream (window

@@ -138,12 +138,15 @@ class Trainer {
     // Means over trials (not tasks): every trial of the iteration weighs the same.
     double all = 0, first = 0, later = 0, ret = 0;
     const int e = setup_.config.env.episodes_per_trial;
-    for (const TrialResult& t : results)
+    m.unstable_steps = 0;
+    for (const TrialResult& t : results) {
+      m.unstable_steps += t.unstable_steps;
       for (int k = 0; k < e; ++k) {
         all += t.success[k];
         (k == 0 ? first : later) += t.success[k];
         ret += t.returns[k];
       }
+    }
     const double n = static_cast<double>(results.size());
     m.train_success = all / (n * e);
     m.train_success_first = first / n;

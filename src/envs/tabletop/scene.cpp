@@ -53,9 +53,12 @@ const char* kHeader = R"(
   </default>
   <worldbody>
     <light pos="0 0.6 2.5" dir="0 0 -1" diffuse="0.6 0.6 0.6" castshadow="true"/>
-    <camera name="front" pos="0 -0.45 0.85" xyaxes="1 0 0 0 0.6 0.8"/>
-    <camera name="corner" pos="1.2 -0.15 0.9" xyaxes="0.6 0.8 0 -0.35 0.26 0.9"/>
-    <camera name="top" pos="0 0.6 1.6" xyaxes="1 0 0 0 1 0"/>
+    <!-- front faces the robot across the table; corner looks past its right shoulder; top
+         looks down from the far side, where the forearm (rising toward the robot) is least
+         in the way of the hand. -->
+    <camera name="front" pos="0 1.45 0.75" xyaxes="-1 0 0 0 -0.636 0.772"/>
+    <camera name="corner" pos="1.0 0.0 0.78" xyaxes="0.6 0.8 0 -0.35 0.26 0.9"/>
+    <camera name="top" pos="0 1.05 1.4" xyaxes="1 0 0 0 0.952 -0.306"/>
     <geom name="floor" type="plane" pos="0 0.6 -0.913" size="3 3 0.1" material="floor"
           contype="1" conaffinity="1"/>
 )";
@@ -78,7 +81,7 @@ const char* kTableWithHole = R"(
       <geom name="table_top" class="table" type="box" pos="0 0 -0.46" size="0.7 0.4 0.46"/>
       <geom class="table" type="box" pos="-0.39 0 0.025" size="0.31 0.4 0.025"/>
       <geom class="table" type="box" pos="0.39 0 0.025" size="0.31 0.4 0.025"/>
-      <geom class="table" type="box" pos="0 -0.18 0.025" size="0.08 0.22 0.025"/>
+      <geom class="table" type="box" pos="0 -0.12 0.025" size="0.08 0.28 0.025"/>
       <geom class="table" type="box" pos="0 0.36 0.025" size="0.08 0.04 0.025"/>
     </body>
 )";

@@ -38,6 +38,11 @@ void set_free_pose(const mjModel* m, mjData* d, const char* joint, Vec3 pos) {
   std::fill(d->qvel + joint_dof(m, joint), d->qvel + joint_dof(m, joint) + 6, 0.0);
 }
 
+void set_joint(const mjModel* m, mjData* d, const char* joint, double q) {
+  d->qpos[joint_qpos(m, joint)] = q;
+  d->qvel[joint_dof(m, joint)] = 0.0;
+}
+
 void set_mocap_pos(mjData* d, int mocap, Vec3 pos) {
   d->mocap_pos[3 * mocap] = pos.x;
   d->mocap_pos[3 * mocap + 1] = pos.y;
@@ -49,10 +54,20 @@ void body_pose(const mjData* d, int body, double* slots) {
   std::copy(d->xquat + 4 * body, d->xquat + 4 * body + 4, slots + 3);
 }
 
+void site_pose(const mjData* d, int site, int body, double* slots) {
+  std::copy(d->site_xpos + 3 * site, d->site_xpos + 3 * site + 3, slots);
+  std::copy(d->xquat + 4 * body, d->xquat + 4 * body + 4, slots + 3);
+}
+
 void move_toward(const float* hand, Vec3 target, double gain, float* action) {
   const double delta[3] = {target.x - hand[0], target.y - hand[1], target.z - hand[2]};
   for (int i = 0; i < 3; ++i)
     action[i] = static_cast<float>(std::clamp(gain * delta[i], -1.0, 1.0));
+}
+
+void move_over(const float* hand, Vec3 over, double clear_z, float* action) {
+  move_toward(hand, over, 10.0, action);
+  if (hand[2] < clear_z) action[0] = action[1] = 0.0f;
 }
 
 const std::vector<const TabletopTask*>& all_tasks() {

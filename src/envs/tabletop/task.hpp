@@ -28,6 +28,13 @@ struct HandSetup {
   Vec3 high{0.5, 1.0, 0.5};
 };
 
+// The default hand box, with the hand starting elsewhere (e.g. clear of a tall prop).
+inline HandSetup hand_starting_at(Vec3 init) {
+  HandSetup h;
+  h.init = init;
+  return h;
+}
+
 // The table a task stands on.
 enum class Table { kPlain, kWithHole };
 
@@ -99,14 +106,22 @@ int mocap_id(const mjModel* m, const char* body);    // index into mocap_pos
 
 // Puts a free joint's body at a position, upright and at rest.
 void set_free_pose(const mjModel* m, mjData* d, const char* joint, Vec3 pos);
+// Puts a hinge or slide joint at a position, at rest.
+void set_joint(const mjModel* m, mjData* d, const char* joint, double q);
 // Moves a mocap body (a static prop, or a goal marker) to a position.
 void set_mocap_pos(mjData* d, int mocap, Vec3 pos);
 
 // Writes a body's position and wxyz quaternion into 7 slots.
 void body_pose(const mjData* d, int body, double* slots);
+// Writes a site's position with a body's wxyz quaternion into 7 slots: a handle or a face
+// (the site) reported with the orientation of the part that carries it (the body).
+void site_pose(const mjData* d, int site, int body, double* slots);
 
 // Moves the action toward a point: per-axis proportional control, clipped to [-1, 1].
 void move_toward(const float* hand, Vec3 target, double gain, float* action);
+// Moves the hand (gain 10) to a point over something, but only up while it is lower than
+// clear_z: crossing sideways that low would knock the fingers into what it is going for.
+void move_over(const float* hand, Vec3 over, double clear_z, float* action);
 
 // Every task, in a fixed order (the 15 of ML10 first in the suite's order).
 const std::vector<const TabletopTask*>& all_tasks();

@@ -1,10 +1,72 @@
-// PENDING: sweep is not written yet.
-#include "envs/tabletop/tasks/pending.hpp"
+// sweep: move a 4 cm block sideways along the table to a marked spot at x = 0.5, level with
+// the block's start (Meta-World sweeps it toward the table's right edge; our table reaches
+// x = 0.7, so the goal is the spot the hand can reach). Success: block centre within 5 cm of
+// (0.5, block y, 0.01).
+#include "envs/tabletop/tasks/sweep.hpp"
 
 namespace htrmrl::tabletop {
+namespace {
+
+constexpr double kBlockZ = sweep::kBlockHalf;  // resting on the table
+constexpr double kGoalX = 0.5, kGoalZ = 0.01;
+
+class Sweep final : public TabletopTask {
+ public:
+  const char* name() const override { return "sweep"; }
+
+  std::string objects_xml() const override {
+    return R"(
+    <body name="sweep_block" pos="0 0.65 0.02">
+      <freejoint name="sweep_block"/>
+      <geom class="object" type="box" size="0.02 0.02 0.02" mass="0.1" rgba="0.85 0.55 0.1 1"/>
+    </body>
+    <body name="sweep_goal" mocap="true" pos="0.5 0.65 0.001">
+      <geom class="visual" type="box" size="0.04 0.04 0.001" rgba="0.1 0.8 0.2 0.5"/>
+    </body>
+)";
+  }
+
+  // block (x, y, z); the goal follows from the block's y.
+  VariationBox variation_box() const override {
+    return {{-0.1, 0.6, kBlockZ}, {0.1, 0.7, kBlockZ}};
+  }
+
+  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
+    auto t = std::make_unique<Sweep>(*this);
+    t->block_ = body_id(m, "sweep_block");
+    t->goal_mocap_ = mocap_id(m, "sweep_goal");
+    return t;
+  }
+
+  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
+             Episode& ep) const override {
+    ep.obj_init = vec3(&v[0]);
+    set_free_pose(m, d, "sweep_block", ep.obj_init);
+    ep.goal = {kGoalX, ep.obj_init.y, kGoalZ};
+    set_mocap_pos(d, goal_mocap_, {kGoalX, ep.obj_init.y, 0.001});
+    ep.constant[0] = dist(ep.obj_init, ep.goal);  // the margin of "in"
+  }
+
+  void objects(const mjModel*, const mjData* d, double* slots) const override {
+    body_pose(d, block_, slots);
+  }
+
+  Scores score(const Frame& f, const Episode& ep) const override {
+    return sweep::score(f, ep, dist(vec3(f.obs + 4), ep.goal));
+  }
+
+  void scripted_action(const float* obs, float* action) const override {
+    sweep::expert(obs, kBlockZ, action);
+  }
+
+ private:
+  int block_ = -1, goal_mocap_ = -1;
+};
+
+}  // namespace
 
 const TabletopTask& sweep_task() {
-  static const PendingTask task("sweep");
+  static const Sweep task;
   return task;
 }
 

@@ -1,0 +1,63 @@
+// The scene that reach, push and pick-place share: a puck on the table and a goal marker,
+// both placed by the variation (puck (x, y, z), goal (x, y, z)), at least 15 cm apart in xy.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "envs/tabletop/tasks/tasks.hpp"
+
+namespace htrmrl::tabletop::puck {
+
+// Where the goal lies: in the air behind the puck (reach, pick-place) or on the table at the
+// puck's height (push). The marker is a sphere or a flat disc of the success radius.
+enum class Goal { kInAir, kOnTable };
+
+inline std::string objects_xml(Goal goal) {
+  const bool in_air = goal == Goal::kInAir;
+  const std::string goal_z = in_air ? "0.15" : "0.02";
+  const std::string marker =
+      in_air ? R"(<geom class="visual" type="sphere" size="0.02" rgba="0.1 0.8 0.2 0.6"/>)"
+             : R"(<geom class="visual" type="cylinder" size="0.05 0.001" rgba="0.1 0.8 0.2 0.5"/>)";
+  return R"(
+    <body name="puck" pos="0 0.6 0.02">
+      <freejoint name="puck"/>
+      <geom class="object" type="cylinder" size="0.02 0.02" mass="0.75" rgba="0.1 0.3 0.8 1"/>
+    </body>
+    <body name="goal" mocap="true" pos="0 0.85 )" +
+         goal_z + R"(">
+      )" + marker + R"(
+    </body>
+)";
+}
+
+// puck (x, y, z), goal (x, y, z): the puck on the table, the goal behind it.
+inline VariationBox variation_box(Goal goal) {
+  const double goal_low = goal == Goal::kInAir ? 0.05 : 0.02;
+  const double goal_high = goal == Goal::kInAir ? 0.3 : 0.02;
+  return {{-0.1, 0.6, 0.02, -0.1, 0.8, goal_low}, {0.1, 0.7, 0.02, 0.1, 0.9, goal_high}};
+}
+
+inline bool accept(const std::vector<double>& v) {
+  return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
+}
+
+// The puck and the goal marker of a bound scene.
+struct Scene {
+  int puck = -1, goal_mocap = -1;
+
+  static Scene bind(const mjModel* m) { return {body_id(m, "puck"), mocap_id(m, "goal")}; }
+
+  // Puts the puck and the goal marker; fills the episode's goal and obj_init.
+  void place(const mjModel* m, mjData* d, const std::vector<double>& v, Episode& ep) const {
+    set_free_pose(m, d, "puck", vec3(&v[0]));
+    ep.goal = vec3(&v[3]);
+    ep.obj_init = vec3(&v[0]);
+    set_mocap_pos(d, goal_mocap, ep.goal);
+  }
+
+  // obs[4:11]: the puck's pose.
+  void objects(const mjData* d, double* slots) const { body_pose(d, puck, slots); }
+};
+
+}  // namespace htrmrl::tabletop::puck
