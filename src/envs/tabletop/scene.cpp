@@ -22,6 +22,8 @@ const char* kHeader = R"(
     <headlight ambient="0.35 0.35 0.35" diffuse="0.5 0.5 0.5"/>
   </visual>
   <asset>
+    <texture name="sky" type="skybox" builtin="gradient" rgb1="0.55 0.65 0.78" rgb2="0.1 0.12 0.16"
+             width="256" height="256"/>
     <texture name="floor" type="2d" builtin="checker" rgb1="0.25 0.27 0.3" rgb2="0.3 0.32 0.35"
              width="256" height="256"/>
     <material name="floor" texture="floor" texrepeat="8 8"/>
