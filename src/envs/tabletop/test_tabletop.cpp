@@ -55,6 +55,23 @@ TEST(TabletopReward, CagingByHand) {
   EXPECT_NEAR(cage(g, obj, init, {0.015, 0.05, 0.01, 0.005}), xz / 2.0, 1e-12);
 }
 
+TEST(TabletopReward, OldCagingByHand) {
+  // Pads 3 cm either side of the object: caged (3 cm is inside [0.015, 0.05]); gripping with
+  // a 2.5 cm margin is 0.5 cm short, margin |0.03 - 0.05| = 0.02, so each pad gives
+  // 1 / (1 + 9 * 0.25^2) = 0.64 and their Hamacher product 0.4096 / 0.8704.
+  Gripper g;
+  g.tcp = {0, 0.6, 0.02};
+  g.init_tcp = {0, 0.6, 0.2};
+  g.left_pad = {0, 0.63, 0.02};
+  g.right_pad = {0, 0.57, 0.02};
+  const Vec3 obj{0, 0.6, 0.02};
+  const double gripping = 0.4096 / 0.8704;
+  EXPECT_NEAR(cage_old(g, obj, obj, 0.015, 0.025, 0.005), (1.0 + gripping) / 2.0, 1e-12);
+  // The object outside the pads (right pad beyond it): the signed offset is negative.
+  g.right_pad = {0, 0.61, 0.02};
+  EXPECT_LT(cage_old(g, obj, obj, 0.015, 0.025, 0.005), 0.5);
+}
+
 // ---- scenes and variations ----
 
 TEST(TabletopScene, EachTaskBuildsItsOwnScene) {
@@ -86,6 +103,18 @@ TEST(TabletopScene, VariationsAreDistinctSeededAndInTheBox) {
         EXPECT_LE(p[i], box.high[i]);
       }
     }
+  }
+}
+
+TEST(TabletopScene, Ml1DrawsTestVariationsFromTheNextSeed) {
+  Benchmark b = make_benchmark("ml1-pick-place", 4);
+  const auto train = make_variations(*find_task("pick-place"), 4);
+  const auto test = make_variations(*find_task("pick-place"), 5);
+  ASSERT_EQ(b.train_tasks.size(), 50u);
+  ASSERT_EQ(b.test_tasks.size(), 50u);
+  for (size_t i = 0; i < 50; ++i) {
+    EXPECT_EQ(b.train_tasks[i].params, train[i]);
+    EXPECT_EQ(b.test_tasks[i].params, test[i]);
   }
 }
 
