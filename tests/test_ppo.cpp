@@ -1,5 +1,6 @@
-// PPO: advantage estimation, the exactness of rebuilt contexts (first ratio = 1), and
-// run-level determinism.
+// PPO: advantage estimation, the exactness of rebuilt contexts (first ratio = 1, and
+// deduplicated contexts encoding like dense ones, for every agent kind), and run-level
+// determinism.
 #include <gtest/gtest.h>
 
 #include <filesystem>
@@ -32,14 +33,18 @@ TEST(Gae, MatchesAHandComputedTrial) {
   EXPECT_NEAR(b.trials[0].returns[0], a0 + 0.5, 1e-6);
 }
 
-Config small_config() {
+Config small_config(const std::string& kind = "htrmrl") {
   Config c;
   c.env.benchmark = "point-robot-sparse";
   c.env.episodes_per_trial = 3;
   c.ppo.trials_per_iter = 8;
+  c.agent.kind = kind;
   c.agent.episodes = 3;
+  if (kind == "trmrl") set_published_trmrl(c);
   return c;
 }
+
+const std::vector<std::string> kKinds{"htrmrl", "trmrl", "flat"};
 
 // One rollout of c.ppo.trials_per_iter trials (trial i on train task i) by s's agent.
 RolloutBuffer collect(RunSetup& s, const Config& c) {
@@ -65,29 +70,36 @@ double first_ratio_error(const Config& c) {
 }
 
 TEST(RolloutBuffer, DeduplicatedContextsEncodeTheSameAsDenseOnes) {
-  Config c = small_config();
-  RunSetup s = make_setup(c);
-  RolloutBuffer buffer = collect(s, c);
-  std::vector<int64_t> ids(buffer.size());
-  for (int64_t i = 0; i < buffer.size(); ++i) ids[i] = (i * 7919) % buffer.size();  // mixed
-  Context dedup = buffer.gather(ids, 0, 200), dense = buffer.gather(ids, 0, 200, false);
-  // Past windows repeat across an episode's steps: far fewer distinct sequences.
-  EXPECT_EQ(dense.tokens.size(0), 200 * s.slots);
-  EXPECT_LT(dedup.tokens.size(0), dense.tokens.size(0) * 3 / 4);
-  torch::NoGradGuard no_grad;
-  auto a = s.agent->forward(dedup), b = s.agent->forward(dense);
-  EXPECT_TRUE(torch::allclose(a.mean, b.mean, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(a.value, b.value, 1e-5, 1e-6));
-  EXPECT_TRUE(torch::allclose(s.agent->embed(dedup), s.agent->embed(dense), 1e-5, 1e-6));
+  for (const auto& kind : kKinds) {
+    SCOPED_TRACE(kind);
+    Config c = small_config(kind);
+    RunSetup s = make_setup(c);
+    RolloutBuffer buffer = collect(s, c);
+    std::vector<int64_t> ids(buffer.size());
+    for (int64_t i = 0; i < buffer.size(); ++i) ids[i] = (i * 7919) % buffer.size();  // mixed
+    Context dedup = buffer.gather(ids, 0, 200), dense = buffer.gather(ids, 0, 200, false);
+    EXPECT_EQ(dense.tokens.size(0), 200 * s.slots);
+    // Past windows repeat across an episode's steps: far fewer distinct sequences (TrMRL
+    // has no past slots, so nothing to share).
+    if (s.slots > 1) EXPECT_LT(dedup.tokens.size(0), dense.tokens.size(0) * 3 / 4);
+    torch::NoGradGuard no_grad;
+    auto a = s.agent->forward(dedup), b = s.agent->forward(dense);
+    EXPECT_TRUE(torch::allclose(a.mean, b.mean, 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(a.value, b.value, 1e-5, 1e-6));
+    EXPECT_TRUE(torch::allclose(s.agent->embed(dedup), s.agent->embed(dense), 1e-5, 1e-6));
+  }
 }
 
 TEST(Ppo, RebuiltContextsGiveRatioOneOnTheFirstMinibatch) {
-  Config c = small_config();
-  EXPECT_LT(first_ratio_error(c), 1e-4);
-  c.ppo.normalize_obs = true;
-  c.agent.resample = "step";
-  c.agent.sampling = "random_episodes";
-  EXPECT_LT(first_ratio_error(c), 1e-4);
+  for (const auto& kind : kKinds) {
+    SCOPED_TRACE(kind);
+    Config c = small_config(kind);
+    EXPECT_LT(first_ratio_error(c), 1e-4);
+    c.ppo.normalize_obs = true;
+    c.agent.resample = "step";
+    c.agent.sampling = "random_episodes";
+    EXPECT_LT(first_ratio_error(c), 1e-4);
+  }
 }
 
 TEST(Ppo, TargetKlStopsTheUpdateEarly) {

@@ -5,9 +5,22 @@
 #include <string>
 #include <vector>
 
+#include "training/config.hpp"
 #include "training/metrics.hpp"
 
 namespace htrmrl {
+
+// The agent keys of TrMRL as published (trmrl.md): the current episode only, causal, no layer
+// norm, T-Fixup, policy on the encoder output alone, value on the state.
+inline void set_published_trmrl(Config& c) {
+  c.agent.kind = "trmrl";
+  c.agent.episodes = 1;
+  c.agent.causal = true;
+  c.agent.layer_norm = "none";
+  c.agent.init = "t_fixup";
+  c.agent.use_state = false;
+  c.agent.value_input = "state";
+}
 
 // Rows of a metrics.csv with the timing columns left out: what must repeat exactly.
 inline std::vector<std::string> stable_metrics_rows(const std::string& file) {

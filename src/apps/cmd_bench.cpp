@@ -5,6 +5,7 @@
 //   update     samples/s of one PPO epoch over a stored rollout
 //   loop       env steps/s of whole iterations: rollout + GAE + update (ppo.epochs)
 // Each figure is the median of --repeats timed repetitions after one warm-up.
+// `--compare-flat` instead times the flat transformer against HTrMRL (bench_compare.hpp).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
@@ -12,6 +13,7 @@
 #include <chrono>
 #include <iostream>
 
+#include "apps/bench_compare.hpp"
 #include "apps/commands.hpp"
 #include "common/files.hpp"
 #include "common/rng.hpp"
@@ -107,6 +109,9 @@ Command add_bench_command(CLI::App& app) {
     std::string json;
     std::string device = "cpu";
     int threads = 1, repeats = 5, batch = 16;
+    bool compare_flat = false;
+    std::string cell;  // internal: one comparison cell, run by --compare-flat in a child
+    CompareOptions compare;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("bench", "Measure inference, update and whole-loop throughput");
@@ -118,7 +123,29 @@ Command add_bench_command(CLI::App& app) {
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch", opts->batch, "environments (trials) per batch")
       ->check(CLI::PositiveNumber);
+  cmd->add_flag("--compare-flat", opts->compare_flat,
+                "time one PPO minibatch step and peak memory of the flat transformer against "
+                "HTrMRL for K in {5,25,50} x S in {5,25,50}, all slots full");
+  cmd->add_option("--contexts", opts->compare.contexts,
+                  "--compare-flat: contexts per minibatch (default 64)")
+      ->check(CLI::PositiveNumber);
+  cmd->add_option("--memory-limit-gb", opts->compare.memory_limit_gb,
+                  "--compare-flat: address-space budget per cell on the CPU; a cell needing "
+                  "more is reported as out of memory (default 6, 0 = none)")
+      ->check(CLI::NonNegativeNumber);
+  cmd->add_option("--cell", opts->cell, "internal: one --compare-flat cell")->group("");
   return {cmd, [opts] {
+            if (opts->compare_flat || !opts->cell.empty()) {
+              CompareOptions o = opts->compare;
+              o.device = opts->device;
+              o.threads = opts->threads;
+              o.repeats = opts->repeats;
+              nlohmann::json result =
+                  opts->cell.empty() ? run_compare_flat(o) : run_compare_cell(o, opts->cell);
+              std::cout << result.dump(opts->cell.empty() ? 2 : -1) << "\n";
+              if (!opts->json.empty()) write_file_atomic(opts->json, result.dump(2) + "\n");
+              return;
+            }
             Config config;
             config.device = opts->device;
             config.threads = opts->threads;

@@ -5,6 +5,7 @@
 #include <torch/torch.h>
 
 #include <memory>
+#include <string>
 
 #include "memory/context.hpp"
 
@@ -41,6 +42,8 @@ class Agent : public torch::nn::Module {
   // The task embedding the policy is conditioned on (z_task for HTrMRL), [B, d].
   virtual torch::Tensor embed(const Context& context) = 0;
   virtual ObsNormalizer& normalizer() = 0;
+  // The `agent.kind` that builds this network; checkpoints record it.
+  virtual std::string kind() const = 0;
 };
 
 // Log-density of raw actions under the diagonal Gaussian, summed over action dims: [B].

@@ -5,17 +5,10 @@
 #include <memory>
 
 #include "models/agent.hpp"
+#include "models/heads.hpp"
 #include "models/transformer.hpp"
 
 namespace htrmrl {
-
-// Which features the value head reads.
-enum class ValueInput {
-  kShared,  // [phi2(s), z_task], the policy's input: the value sees the task too
-  kState,   // the normalised current state alone (TrMRL's Meta-World choice)
-};
-ValueInput parse_value_input(const std::string& name);
-std::string to_string(ValueInput v);
 
 struct HTrMRLOptions {
   EncoderOptions t1;       // intra-episode blocks (with positional encoding)
@@ -25,6 +18,9 @@ struct HTrMRLOptions {
   int hidden = 64;         // width of the two hidden layers of the policy and value heads
   double init_std = 1.0;   // initial action standard deviation
   bool normalize_obs = false;
+  Init init = Init::kDefault;  // T-Fixup: phi1 + T1 as one stack, T2 as another
+
+  HeadOptions heads() const { return {use_state, value_input, hidden, init_std}; }
 };
 
 class HTrMRLAgent : public Agent {
@@ -33,6 +29,7 @@ class HTrMRLAgent : public Agent {
   PolicyOutput forward(const Context& context) override;
   torch::Tensor embed(const Context& context) override;
   ObsNormalizer& normalizer() override { return normalizer_; }
+  std::string kind() const override { return "htrmrl"; }
 
  private:
   // Normalised tokens, the current state, and z_task.
@@ -45,11 +42,10 @@ class HTrMRLAgent : public Agent {
   HTrMRLOptions options_;
   TokenLayout layout_;
   ObsNormalizer normalizer_{nullptr};
-  torch::nn::Linear phi1_{nullptr}, phi2_{nullptr};
+  torch::nn::Linear phi1_{nullptr};
   Encoder t1_{nullptr}, t2_{nullptr};
   torch::Tensor positions_;
-  torch::nn::Sequential policy_{nullptr}, value_{nullptr};
-  torch::Tensor log_std_;
+  PolicyHeads heads_;
 };
 
 }  // namespace htrmrl

@@ -17,6 +17,14 @@ std::string to_string(NormPlacement n) {
   return n == NormPlacement::kPre ? "pre" : n == NormPlacement::kPost ? "post" : "none";
 }
 
+Init parse_init(const std::string& name) {
+  if (name == "default") return Init::kDefault;
+  if (name == "t_fixup") return Init::kTFixup;
+  throw Error("unknown initialisation '" + name + "' (default, t_fixup)");
+}
+
+std::string to_string(Init i) { return i == Init::kDefault ? "default" : "t_fixup"; }
+
 EncoderBlockImpl::EncoderBlockImpl(const EncoderOptions& options) : options_(options) {
   const int d = options.d_model;
   qkv_ = register_module("qkv", torch::nn::Linear(d, 3 * d));
@@ -64,7 +72,24 @@ torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Ten
   }
 }
 
-EncoderImpl::EncoderImpl(const EncoderOptions& options) {
+void EncoderBlockImpl::t_fixup(int layers) {
+  torch::NoGradGuard no_grad;
+  const double scale = 0.67 * std::pow(static_cast<double>(layers), -0.25);
+  // Attention biases start at zero (as a PyTorch multi-head attention's do); feed-forward
+  // biases keep LibTorch's default.
+  for (auto* linear : {&qkv_, &out_, &ff1_, &ff2_})
+    torch::nn::init::xavier_uniform_((*linear)->weight);
+  qkv_->bias.zero_();
+  out_->bias.zero_();
+  // q, k and v share one [3d, d] matrix, as in PyTorch's in_proj: xavier over it is sqrt(2)
+  // narrower than over one [d, d] projection, which the published sqrt(2) factor restores.
+  qkv_->weight.mul_(scale * std::sqrt(2.0));
+  out_->weight.mul_(scale);
+  ff1_->weight.mul_(scale);
+  ff2_->weight.mul_(scale);
+}
+
+EncoderImpl::EncoderImpl(const EncoderOptions& options) : options_(options) {
   if (options.d_model % options.heads != 0)
     throw Error("d_model (" + std::to_string(options.d_model) +
                 ") must be divisible by heads (" + std::to_string(options.heads) + ")");
@@ -78,8 +103,24 @@ EncoderImpl::EncoderImpl(const EncoderOptions& options) {
 torch::Tensor EncoderImpl::forward(torch::Tensor x, const torch::Tensor& mask) {
   // [B, L] -> additive key bias [B, 1, 1, L].
   auto bias = ((1.0 - mask) * -1e9).unsqueeze(1).unsqueeze(1);
+  if (options_.causal) {
+    // Add a [L, L] bias hiding later keys: [B, 1, 1, L] + [L, L] broadcasts to [B, 1, L, L].
+    const int64_t l = x.size(1);
+    bias = bias + torch::ones({l, l}, bias.options()).triu(1) * -1e9;
+  }
   for (const auto& block : *blocks_) x = block->as<EncoderBlock>()->forward(x, bias);
   return final_norm_ ? final_norm_->forward(x) : x;
+}
+
+void EncoderImpl::t_fixup() {
+  for (const auto& block : *blocks_) block->as<EncoderBlock>()->t_fixup(options_.blocks);
+}
+
+void t_fixup_embedding(torch::nn::Linear& embedding, int layers) {
+  torch::NoGradGuard no_grad;
+  const double d = static_cast<double>(embedding->weight.size(0));
+  embedding->weight.normal_(0.0, std::pow(d, -0.5)).mul_(std::pow(9.0 * layers, -0.25));
+  if (embedding->bias.defined()) embedding->bias.zero_();
 }
 
 torch::Tensor sinusoidal_positions(int length, int d_model) {

@@ -12,6 +12,12 @@ enum class NormPlacement { kPre, kPost, kNone };
 NormPlacement parse_norm(const std::string& name);
 std::string to_string(NormPlacement n);
 
+// Weight initialisation: LibTorch's defaults, or T-Fixup (Huang et al. 2020), which lets a
+// stack without layer norm train without warm-up (TrMRL's published choice).
+enum class Init { kDefault, kTFixup };
+Init parse_init(const std::string& name);
+std::string to_string(Init i);
+
 struct EncoderOptions {
   int d_model = 32;
   int heads = 4;
@@ -19,13 +25,18 @@ struct EncoderOptions {
   int blocks = 2;
   double dropout = 0.0;
   NormPlacement norm = NormPlacement::kPre;
+  bool causal = false;  // each position attends to itself and earlier positions only
 };
 
 class EncoderBlockImpl : public torch::nn::Module {
  public:
   explicit EncoderBlockImpl(const EncoderOptions& options);
   // x [B, L, d]; key_bias [B, 1, 1, L]: 0 for real tokens, a large negative for padding.
+  // key_bias may also be [B, 1, L, L] (a per-query bias, e.g. key padding plus causal mask).
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias);
+  // T-Fixup for a stack of `layers` blocks: xavier-uniform weights, then q/k/v scaled by
+  // 0.67 N^-1/4 sqrt(2), attention output and feed-forward by 0.67 N^-1/4.
+  void t_fixup(int layers);
 
  private:
   torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& key_bias);
@@ -44,12 +55,20 @@ class EncoderImpl : public torch::nn::Module {
   // x [B, L, d]; mask [B, L] with 1 for real tokens. Rows with no real token give finite
   // garbage that callers must mask out downstream.
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask);
+  // Re-initialises every block with T-Fixup (N = this stack's number of blocks).
+  void t_fixup();
+  int blocks() const { return options_.blocks; }
 
  private:
+  EncoderOptions options_;
   torch::nn::ModuleList blocks_;
   torch::nn::LayerNorm final_norm_{nullptr};  // pre-norm stacks end with one
 };
 TORCH_MODULE(Encoder);
+
+// T-Fixup for the token embedding feeding a stack of `layers` blocks: weights redrawn from
+// N(0, d^-1/2), then scaled by (9N)^-1/4.
+void t_fixup_embedding(torch::nn::Linear& embedding, int layers);
 
 // Fixed sinusoidal position table [length, d_model] (Vaswani et al.).
 torch::Tensor sinusoidal_positions(int length, int d_model);

@@ -31,6 +31,7 @@ void save_checkpoint(const std::string& path, Agent& agent,
     tensors.write(key_of(b.key()), b.value(), /*is_buffer=*/true);
   optimizer.save(optim);
   root.write("agent", tensors);
+  root.write("agent_kind", c10::IValue(agent.kind()));
   root.write("optimizer", optim);
   root.write("iteration", torch::tensor(state.iteration));
   root.write("env_steps", torch::tensor(state.env_steps));
@@ -53,6 +54,13 @@ TrainState load_checkpoint(const std::string& path, Agent& agent,
   }
   if (!root.try_read("agent", tensors))
     throw Error("checkpoint file '" + path + "' has no agent tensors");
+
+  // A checkpoint of another architecture is refused by name before any tensor is compared
+  // (older checkpoints carry no kind; their tensors are checked as before).
+  c10::IValue kind;
+  if (root.try_read("agent_kind", kind) && kind.isString() && kind.toStringRef() != agent.kind())
+    throw Error("checkpoint '" + path + "' does not fit the config: it holds a '" +
+                kind.toStringRef() + "' agent but agent.kind is '" + agent.kind() + "'");
 
   // Every tensor of the configured agent must be present with the same shape.
   torch::NoGradGuard no_grad;

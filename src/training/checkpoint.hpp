@@ -20,8 +20,9 @@ struct TrainState {
 void save_checkpoint(const std::string& path, Agent& agent,
                      const torch::optim::Optimizer& optimizer, const TrainState& state);
 
-// Loads into an agent built from the run's config; a checkpoint whose tensors do not fit
-// throws htrmrl::Error naming the file and the first tensor that differs. optimizer may be
+// Loads into an agent built from the run's config; a checkpoint of another agent kind, or
+// whose tensors do not fit, throws htrmrl::Error naming the file and the kinds or the first
+// tensor that differs. optimizer may be
 // null (evaluation).
 TrainState load_checkpoint(const std::string& path, Agent& agent,
                            torch::optim::Optimizer* optimizer);

@@ -37,12 +37,24 @@ std::vector<Field> fields(Config& c) {
       {"env.benchmark", &c.env.benchmark, "benchmark name (see `htrmrl benchmarks`)"},
       {"env.episodes_per_trial", &c.env.episodes_per_trial,
        "episodes per trial; memory is wiped between trials", 1, 1000},
-      {"agent.kind", &c.agent.kind, "agent architecture", -kInf, kInf, false, {"htrmrl"}},
+      {"agent.kind", &c.agent.kind,
+       "agent: HTrMRL (T1/T2 hierarchy), TrMRL (one causal stack over the current episode's "
+       "last S transitions; needs agent.episodes = 1) or flat (one stack over all K*S "
+       "transitions)",
+       -kInf, kInf, false, {"htrmrl", "trmrl", "flat"}},
       {"agent.episodes", &c.agent.episodes, "K: sequences per context, the current one included",
        1, 10000},
       {"agent.seq_len", &c.agent.seq_len, "S: transitions per sequence", 1, 10000},
       {"agent.t1_blocks", &c.agent.t1_blocks, "encoder blocks in T1 (intra-episode)", 1, 64},
       {"agent.t2_blocks", &c.agent.t2_blocks, "encoder blocks in T2 (inter-episode)", 1, 64},
+      {"agent.blocks", &c.agent.blocks, "encoder blocks of the single stack (trmrl, flat)", 1,
+       64},
+      {"agent.causal", &c.agent.causal,
+       "causal attention: a token sees itself and earlier tokens only (trmrl, flat, "
+       "htrmrl's T1; never T2)"},
+      {"agent.init", &c.agent.init,
+       "weight initialisation: LibTorch defaults, or T-Fixup (for layer_norm = none)", -kInf,
+       kInf, false, {"default", "t_fixup"}},
       {"agent.d_model", &c.agent.d_model, "transformer width", 1, 8192},
       {"agent.heads", &c.agent.heads, "attention heads (must divide d_model)", 1, 256},
       {"agent.ff_dim", &c.agent.ff_dim, "feed-forward width", 1, 65536},
@@ -50,14 +62,16 @@ std::vector<Field> fields(Config& c) {
       {"agent.layer_norm", &c.agent.layer_norm, "layer norm placement", -kInf, kInf, false,
        {"pre", "post", "none"}},
       {"agent.use_state", &c.agent.use_state,
-       "policy reads phi2(s) beside z_task (false = HTrMRL*)"},
+       "policy reads phi2(s) beside z_task or the encoder summary (false = HTrMRL*; TrMRL as "
+       "published: false)"},
       {"agent.sampling", &c.agent.sampling,
        "one sequence per past episode, or K-1 from random past episodes", -kInf, kInf, false,
        {"per_episode", "random_episodes"}},
       {"agent.resample", &c.agent.resample, "draw past sequences once per episode or every step",
        -kInf, kInf, false, {"episode", "step"}},
       {"agent.value_input", &c.agent.value_input,
-       "value head input: the policy's features, or the state alone", -kInf, kInf, false,
+       "value head input: the policy's features, or the state alone (TrMRL as published)",
+       -kInf, kInf, false,
        {"shared", "state"}},
       {"agent.hidden", &c.agent.hidden, "hidden width of the policy and value heads", 1, 65536},
       {"agent.init_std", &c.agent.init_std, "initial action standard deviation", 0, kInf, true},
@@ -205,6 +219,7 @@ HTrMRLOptions Config::htrmrl() const {
   o.t1.ff_dim = o.t2.ff_dim = agent.ff_dim;
   o.t1.dropout = o.t2.dropout = agent.dropout;
   o.t1.norm = o.t2.norm = parse_norm(agent.layer_norm);
+  o.t1.causal = agent.causal;  // T2 stays bidirectional: its inputs have no order
   o.t1.blocks = agent.t1_blocks;
   o.t2.blocks = agent.t2_blocks;
   o.use_state = agent.use_state;
@@ -212,6 +227,25 @@ HTrMRLOptions Config::htrmrl() const {
   o.hidden = agent.hidden;
   o.init_std = agent.init_std;
   o.normalize_obs = ppo.normalize_obs;
+  o.init = parse_init(agent.init);
+  return o;
+}
+
+BaselineOptions Config::baseline() const {
+  BaselineOptions o;
+  o.encoder.d_model = agent.d_model;
+  o.encoder.heads = agent.heads;
+  o.encoder.ff_dim = agent.ff_dim;
+  o.encoder.dropout = agent.dropout;
+  o.encoder.norm = parse_norm(agent.layer_norm);
+  o.encoder.blocks = agent.blocks;
+  o.encoder.causal = agent.causal;
+  o.heads = {agent.use_state, parse_value_input(agent.value_input), agent.hidden,
+             agent.init_std};
+  // TrMRL's published embedding has no bias; the flat baseline embeds like HTrMRL's phi1.
+  o.embedding_bias = agent.kind != "trmrl";
+  o.normalize_obs = ppo.normalize_obs;
+  o.init = parse_init(agent.init);
   return o;
 }
 
@@ -227,6 +261,11 @@ void validate(const Config& config) {
   if (config.agent.d_model % config.agent.heads != 0)
     throw Error("config key 'agent.heads' (" + std::to_string(config.agent.heads) +
                 ") must divide agent.d_model (" + std::to_string(config.agent.d_model) + ")");
+  // TrMRL's memory is the current episode alone: refuse K > 1 rather than change it silently.
+  if (config.agent.kind == "trmrl" && config.agent.episodes != 1)
+    throw Error("config key 'agent.episodes' must be 1 when agent.kind = \"trmrl\" (TrMRL "
+                "reads only the current episode's last agent.seq_len transitions), got " +
+                std::to_string(config.agent.episodes));
   const std::string& d = config.device;
   if (d != "cpu" && d != "cuda" && d.rfind("cuda:", 0) != 0)
     throw Error("config key 'device' must be cpu, cuda or cuda:N, got '" + d + "'");

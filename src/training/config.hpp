@@ -8,6 +8,7 @@
 
 #include "algorithms/ppo.hpp"
 #include "memory/trial_memory.hpp"
+#include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
 
 namespace htrmrl {
@@ -24,11 +25,14 @@ struct Config {
   } env;
 
   struct Agent {
-    std::string kind = "htrmrl";
+    std::string kind = "htrmrl";  // htrmrl, trmrl or flat
     int episodes = 25;  // K
     int seq_len = 5;    // S
     int t1_blocks = 2;
     int t2_blocks = 2;
+    int blocks = 4;     // the single stack of trmrl and flat
+    bool causal = false;
+    std::string init = "default";
     int d_model = 32;
     int heads = 4;
     int ff_dim = 128;
@@ -67,6 +71,7 @@ struct Config {
   // Views for the modules that take their own option structs.
   MemoryOptions memory() const;
   HTrMRLOptions htrmrl() const;
+  BaselineOptions baseline() const;  // trmrl and flat
   const PpoOptions& ppo_options() const { return ppo; }
 };
 

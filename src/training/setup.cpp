@@ -3,6 +3,7 @@
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/runtime.hpp"
+#include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
 
 namespace htrmrl {
@@ -17,6 +18,15 @@ torch::Device parse_device(const std::string& name) {
 
 }  // namespace
 
+std::shared_ptr<Agent> make_agent(const Config& config, TokenLayout layout, int slots) {
+  const auto& a = config.agent;
+  if (a.kind == "htrmrl") return std::make_shared<HTrMRLAgent>(config.htrmrl(), layout, a.seq_len);
+  if (a.kind == "trmrl") return std::make_shared<TrMRLAgent>(config.baseline(), layout, a.seq_len);
+  if (a.kind == "flat")
+    return std::make_shared<FlatAgent>(config.baseline(), layout, a.seq_len, slots);
+  throw Error("config key 'agent.kind': unknown agent '" + a.kind + "'");
+}
+
 RunSetup make_setup(const Config& config) {
   validate(config);
   RunSetup s;
@@ -28,7 +38,7 @@ RunSetup make_setup(const Config& config) {
   s.slots = context_slots(config.memory(), config.env.episodes_per_trial);
   // Initialisation draws from LibTorch's generator: seed it from the run seed first.
   torch::manual_seed(derive_seed(static_cast<uint64_t>(config.seed), {kTagTorch}));
-  s.agent = std::make_shared<HTrMRLAgent>(config.htrmrl(), s.layout, config.agent.seq_len);
+  s.agent = make_agent(config, s.layout, s.slots);
   s.agent->to(s.device);
   return s;
 }

@@ -19,6 +19,9 @@ struct RunSetup {
   std::shared_ptr<Agent> agent;
 };
 
+// The agent `config.agent.kind` names, on the CPU, for contexts of `slots` slots.
+std::shared_ptr<Agent> make_agent(const Config& config, TokenLayout layout, int slots);
+
 // Seeds LibTorch from the run seed, sets its thread count, builds the agent on the device.
 RunSetup make_setup(const Config& config);
 
