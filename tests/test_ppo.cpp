@@ -44,7 +44,9 @@ Config small_config(const std::string& kind = "htrmrl") {
   return c;
 }
 
-const std::vector<std::string> kKinds{"htrmrl", "trmrl", "flat"};
+// rl2 reads contexts only through its fallback forward (its own path is tests/test_rl2.cpp);
+// its ratio goes through the segment path of ppo_update.
+const std::vector<std::string> kKinds{"htrmrl", "trmrl", "flat", "rl2"};
 
 // One rollout of c.ppo.trials_per_iter trials (trial i on train task i) by s's agent.
 RolloutBuffer collect(RunSetup& s, const Config& c) {
@@ -98,6 +100,17 @@ TEST(Ppo, RebuiltContextsGiveRatioOneOnTheFirstMinibatch) {
     c.ppo.normalize_obs = true;
     c.agent.resample = "step";
     c.agent.sampling = "random_episodes";
+    EXPECT_LT(first_ratio_error(c), 1e-4);
+  }
+}
+
+TEST(Ppo, Rl2RatioIsOneForEveryBpttLength) {
+  // Segment-start states are recomputed, so the segment length cannot change the ratio.
+  for (int bptt : {1, 2, 7, 32, 1000}) {
+    SCOPED_TRACE(bptt);
+    Config c = small_config("rl2");
+    c.agent.bptt = bptt;
+    c.ppo.normalize_obs = bptt == 7;
     EXPECT_LT(first_ratio_error(c), 1e-4);
   }
 }

@@ -46,6 +46,30 @@ class Agent : public torch::nn::Module {
   virtual std::string kind() const = 0;
 };
 
+// An agent with a recurrent state over a trial's tokens (RL^2). The sampler and the PPO update
+// detect it (dynamic_cast) and feed it tokens one at a time or in segments instead of
+// contexts; forward(Context) is not how it acts. States are [B, state_size()] on the module's
+// device.
+class RecurrentAgent : public Agent {
+ public:
+  // The state at a trial's start: zeros [batch, state_size()] on the module's device.
+  virtual torch::Tensor initial_state(int64_t batch) = 0;
+  // States after each token: tokens [B, T, token_dim] (raw; normalised inside), state0 [B, H]
+  // -> [B, T, H]. Causal: the state after token t depends on tokens <= t only.
+  virtual torch::Tensor unroll(const torch::Tensor& tokens, const torch::Tensor& state0) = 0;
+  // Policy and value at tokens [N, token_dim] (raw) whose states (after reading them) are
+  // states [N, H].
+  virtual PolicyOutput read(const torch::Tensor& tokens, const torch::Tensor& states) = 0;
+  virtual int64_t state_size() const = 0;
+
+  // One acting step: reads tokens [B, token_dim], advances state [B, H] in place of the
+  // caller's tensor, returns the policy at the new state. O(1) per step.
+  PolicyOutput step(const torch::Tensor& tokens, torch::Tensor& state) {
+    state = unroll(tokens.unsqueeze(1), state).select(1, 0);
+    return read(tokens, state);
+  }
+};
+
 // Log-density of raw actions under the diagonal Gaussian, summed over action dims: [B].
 torch::Tensor gaussian_log_prob(const PolicyOutput& out, const torch::Tensor& action);
 // Entropy of the diagonal Gaussian, summed over action dims: [B].

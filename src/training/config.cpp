@@ -40,8 +40,8 @@ std::vector<Field> fields(Config& c) {
       {"agent.kind", &c.agent.kind,
        "agent: HTrMRL (T1/T2 hierarchy), TrMRL (one causal stack over the current episode's "
        "last S transitions; needs agent.episodes = 1) or flat (one stack over all K*S "
-       "transitions)",
-       -kInf, kInf, false, {"htrmrl", "trmrl", "flat"}},
+       "transitions) or rl2 (a GRU over every token of the trial, state reset between trials)",
+       -kInf, kInf, false, {"htrmrl", "trmrl", "flat", "rl2"}},
       {"agent.episodes", &c.agent.episodes, "K: sequences per context, the current one included",
        1, 10000},
       {"agent.seq_len", &c.agent.seq_len, "S: transitions per sequence", 1, 10000},
@@ -75,6 +75,12 @@ std::vector<Field> fields(Config& c) {
        {"shared", "state"}},
       {"agent.hidden", &c.agent.hidden, "hidden width of the policy and value heads", 1, 65536},
       {"agent.init_std", &c.agent.init_std, "initial action standard deviation", 0, kInf, true},
+      {"agent.rnn_hidden", &c.agent.rnn_hidden, "rl2: GRU state size (the heads read it)", 1,
+       65536},
+      {"agent.bptt", &c.agent.bptt,
+       "rl2: truncated back-propagation through time over trial segments of this many tokens "
+       "(segment-start states recomputed each epoch)",
+       1, 1000000},
       {"ppo.trials_per_iter", &c.ppo.trials_per_iter, "trials (one task each) per iteration", 1,
        100000},
       {"ppo.epochs", &c.ppo.epochs, "passes over each iteration's data", 1, 1000},
@@ -246,6 +252,15 @@ BaselineOptions Config::baseline() const {
   o.embedding_bias = agent.kind != "trmrl";
   o.normalize_obs = ppo.normalize_obs;
   o.init = parse_init(agent.init);
+  return o;
+}
+
+Rl2Options Config::rl2() const {
+  Rl2Options o;
+  o.hidden = agent.rnn_hidden;
+  o.heads = {agent.use_state, parse_value_input(agent.value_input), agent.hidden,
+             agent.init_std};
+  o.normalize_obs = ppo.normalize_obs;
   return o;
 }
 

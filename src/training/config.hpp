@@ -10,6 +10,7 @@
 #include "memory/trial_memory.hpp"
 #include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
+#include "models/rl2_agent.hpp"
 
 namespace htrmrl {
 
@@ -25,7 +26,7 @@ struct Config {
   } env;
 
   struct Agent {
-    std::string kind = "htrmrl";  // htrmrl, trmrl or flat
+    std::string kind = "htrmrl";  // htrmrl, trmrl, flat or rl2
     int episodes = 25;  // K
     int seq_len = 5;    // S
     int t1_blocks = 2;
@@ -44,6 +45,8 @@ struct Config {
     std::string value_input = "shared";
     int hidden = 64;
     double init_std = 0.5;
+    int rnn_hidden = 128;  // rl2: GRU state size
+    int bptt = 32;         // rl2: truncated-BPTT segment length in tokens
   } agent;
 
   // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
@@ -72,7 +75,13 @@ struct Config {
   MemoryOptions memory() const;
   HTrMRLOptions htrmrl() const;
   BaselineOptions baseline() const;  // trmrl and flat
-  const PpoOptions& ppo_options() const { return ppo; }
+  Rl2Options rl2() const;
+  // PPO's options, with the recurrent segment length from agent.bptt.
+  PpoOptions ppo_options() const {
+    PpoOptions o = ppo;
+    o.bptt = agent.bptt;
+    return o;
+  }
 };
 
 // Parses a TOML file; every unknown key, wrong type or out-of-range value throws

@@ -54,23 +54,64 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     active[i] = 1;
   }
 
+  // A recurrent agent (RL^2) keeps one state per slot instead of reading contexts: zeros at
+  // the trial's start (every slot plays one fresh trial), then every token of the trial in
+  // buffer order, one at a time. fed[i] counts the tokens slot i's state has read.
+  auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent);
+  torch::Tensor state;
+  std::vector<int> fed(n, 0);
+  if (recurrent) state = recurrent->initial_state(n);
+  // The tokens [n, d] at index fed[i] of each slot flagged in `take` (zeros elsewhere).
+  auto next_tokens = [&](const std::vector<char>& take) {
+    auto t = torch::zeros({n, d});
+    float* p = t.data_ptr<float>();
+    for (int i = 0; i < n; ++i)
+      if (take[i])
+        std::copy_n(memory[i].tokens().data() + static_cast<size_t>(fed[i]) * d, d,
+                    p + static_cast<size_t>(i) * d);
+    return t.to(device_);
+  };
+
   int remaining = n;
   while (remaining > 0) {
-    // Contexts of every slot, built on CPU from the memories.
-    Context context = allocate_context(n, slots_, memory_options_.seq_len, d);
-    for (int i = 0; i < n; ++i) {
-      if (!active[i]) continue;
-      memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
-      gather_context(memory[i].tokens().data(), &windows[static_cast<size_t>(i) * slots_],
-                     slots_, memory_options_.seq_len, d, row_tokens(context, i),
-                     row_mask(context, i));
+    PolicyOutput out;
+    if (recurrent) {
+      // Windows are still recorded: the current window's end - 1 is the step's token.
+      for (int i = 0; i < n; ++i)
+        if (active[i]) memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
+      // Catch up on the previous episode's terminal token (no action follows it) where a
+      // new episode has begun: those slots advance, the others keep their state.
+      std::vector<char> behind(n, 0);
+      bool any = false;
+      for (int i = 0; i < n; ++i)
+        if (active[i] && memory[i].num_tokens() - fed[i] > 1) behind[i] = any = 1;
+      if (any) {
+        auto next = recurrent->unroll(next_tokens(behind).unsqueeze(1), state).select(1, 0);
+        auto keep = torch::from_blob(behind.data(), {n, 1}, torch::kChar).to(torch::kBool);
+        state = torch::where(keep.to(device_), next, state);
+        for (int i = 0; i < n; ++i) fed[i] += behind[i];
+      }
+      // The current state's token: one recurrent step for every slot (finished slots read
+      // zeros; their outputs are unused).
+      out = recurrent->step(next_tokens(active), state);
+      for (int i = 0; i < n; ++i) fed[i] += active[i];
+    } else {
+      // Contexts of every slot, built on CPU from the memories.
+      Context context = allocate_context(n, slots_, memory_options_.seq_len, d);
+      for (int i = 0; i < n; ++i) {
+        if (!active[i]) continue;
+        memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
+        gather_context(memory[i].tokens().data(), &windows[static_cast<size_t>(i) * slots_],
+                       slots_, memory_options_.seq_len, d, row_tokens(context, i),
+                       row_mask(context, i));
+      }
+      // Finished slots keep a zero row; one unmasked token keeps their (unused) output finite.
+      for (int i = 0; i < n; ++i)
+        if (!active[i]) row_mask(context, i)[slots_ * memory_options_.seq_len - 1] = 1.0f;
+      // One batched forward pass.
+      out = agent.forward(context.to(device_));
     }
-    // Finished slots keep a zero row; one unmasked token keeps their (unused) output finite.
-    for (int i = 0; i < n; ++i)
-      if (!active[i]) row_mask(context, i)[slots_ * memory_options_.seq_len - 1] = 1.0f;
-
-    // One batched forward pass; the policy's statistics come back to the CPU.
-    PolicyOutput out = agent.forward(context.to(device_));
+    // The policy's statistics come back to the CPU.
     out.mean = out.mean.to(torch::kCPU);
     out.log_std = out.log_std.to(torch::kCPU);
     out.value = out.value.to(torch::kCPU);

@@ -5,6 +5,7 @@
 #include "common/runtime.hpp"
 #include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
+#include "models/rl2_agent.hpp"
 
 namespace htrmrl {
 namespace {
@@ -24,6 +25,7 @@ std::shared_ptr<Agent> make_agent(const Config& config, TokenLayout layout, int 
   if (a.kind == "trmrl") return std::make_shared<TrMRLAgent>(config.baseline(), layout, a.seq_len);
   if (a.kind == "flat")
     return std::make_shared<FlatAgent>(config.baseline(), layout, a.seq_len, slots);
+  if (a.kind == "rl2") return std::make_shared<Rl2Agent>(config.rl2(), layout);
   throw Error("config key 'agent.kind': unknown agent '" + a.kind + "'");
 }
 
@@ -36,6 +38,8 @@ RunSetup make_setup(const Config& config) {
   s.benchmark = make_benchmark(config.env.benchmark, static_cast<uint64_t>(config.seed));
   s.layout = {s.benchmark.spec.obs_dim, s.benchmark.spec.act_dim};
   s.slots = context_slots(config.memory(), config.env.episodes_per_trial);
+  // RL^2 reads no windows: one slot, whose current window's end names each step's token.
+  if (config.agent.kind == "rl2") s.slots = 1;
   // Initialisation draws from LibTorch's generator: seed it from the run seed first.
   torch::manual_seed(derive_seed(static_cast<uint64_t>(config.seed), {kTagTorch}));
   s.agent = make_agent(config, s.layout, s.slots);

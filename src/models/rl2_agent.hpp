@@ -1,0 +1,54 @@
+// RL^2 (Duan et al. 2016; Wang et al. 2016): a GRU reads the trial's tokens one at a time, its
+// state carried across the episodes of a trial and reset to zeros between trials; the shared
+// policy/value heads (models/heads.hpp) read the GRU state. Trained by the same PPO, with
+// truncated back-propagation through time over segments of agent.bptt tokens
+// (algorithms/ppo.cpp).
+//
+// Tokens are TrialMemory's, [s_t | a_{t-1} | r_{t-1} | d_{t-1}]: exactly RL^2's input. The
+// GRU reads every token of the trial in buffer order, including each episode's last token
+// (the terminal state with the episode's last reward and d = 1), which no action follows:
+// that is how the final reward and the episode boundary reach the state. A step acts at its
+// current state's token, the last token of its current window (window end - 1).
+#pragma once
+
+#include "models/agent.hpp"
+#include "models/heads.hpp"
+
+namespace htrmrl {
+
+struct Rl2Options {
+  int hidden = 128;  // GRU state size (agent.rnn_hidden)
+  HeadOptions heads;
+  bool normalize_obs = false;
+};
+
+class Rl2Agent : public RecurrentAgent {
+ public:
+  Rl2Agent(const Rl2Options& options, TokenLayout layout);
+  std::string kind() const override { return "rl2"; }
+
+  torch::Tensor initial_state(int64_t batch) override;
+  torch::Tensor unroll(const torch::Tensor& tokens, const torch::Tensor& state0) override;
+  PolicyOutput read(const torch::Tensor& tokens, const torch::Tensor& states) override;
+  int64_t state_size() const override { return options_.hidden; }
+
+  // A context is not RL^2's input: these run the GRU from a zero state over the current
+  // (last) slot's real tokens, as if the current window were the whole trial. Acting and
+  // training never use them (they call step / unroll); they exist so that generic tools
+  // (bench) still run.
+  PolicyOutput forward(const Context& context) override;
+  torch::Tensor embed(const Context& context) override;
+  ObsNormalizer& normalizer() override { return normalizer_; }
+
+ private:
+  // GRU states after each token of the current slot's window, read at its last token [B, H].
+  torch::Tensor current_window_state(const Context& context);
+
+  Rl2Options options_;
+  TokenLayout layout_;
+  ObsNormalizer normalizer_{nullptr};
+  torch::nn::GRU gru_{nullptr};
+  PolicyHeads heads_;
+};
+
+}  // namespace htrmrl
