@@ -34,8 +34,8 @@ class Rl2Agent : public RecurrentAgent {
 
   // A context is not RL^2's input: these run the GRU from a zero state over the current
   // (last) slot's real tokens, as if the current window were the whole trial. Acting and
-  // training never use them (they call step / unroll); they exist so that generic tools
-  // (bench) still run.
+  // training never use them (they call step / unroll); they exist so that code written for
+  // contexts still runs.
   PolicyOutput forward(const Context& context) override;
   torch::Tensor embed(const Context& context) override;
   ObsNormalizer& normalizer() override { return normalizer_; }

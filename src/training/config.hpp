@@ -50,6 +50,7 @@ struct Config {
   } agent;
 
   // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
+  // (PpoOptions::bptt is not a ppo.* key: ppo_options() fills it from agent.bptt.)
   struct Ppo : PpoOptions {
     // The algorithm's default is no KL stop; runs stop at 0.02 (see docs/design.md).
     Ppo() { target_kl = 0.02; }
