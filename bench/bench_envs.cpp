@@ -49,17 +49,9 @@ std::vector<float> expert_actions(TabletopEnv& env, const Task& task) {
 
 // Replays the actions through mj_step alone, starting from the env's reset state.
 void raw_episode(const Scene& scene, mjData* d, const std::vector<float>& actions) {
-  const mjModel* m = scene.model.get();
-  double* target = d->mocap_pos + 3 * scene.robot.mocap;
-  const double low[3] = {scene.hand.low.x, scene.hand.low.y, scene.hand.low.z};
-  const double high[3] = {scene.hand.high.x, scene.hand.high.y, scene.hand.high.z};
   for (int t = 0; t < kEpisodeSteps; ++t) {
-    const float* a = &actions[t * kActDim];
-    for (int i = 0; i < 3; ++i)
-      target[i] = std::clamp(target[i] + 0.01 * std::clamp(a[i], -1.0f, 1.0f), low[i], high[i]);
-    d->ctrl[0] = std::clamp(a[3], -1.0f, 1.0f);
-    d->ctrl[1] = -d->ctrl[0];
-    for (int k = 0; k < 5; ++k) mj_step(m, d);
+    apply_action(scene, d, &actions[t * kActDim]);
+    for (int k = 0; k < 5; ++k) mj_step(scene.model.get(), d);
   }
 }
 
@@ -67,13 +59,15 @@ nlohmann::json bench_task(const std::string& name, int episodes, int repeats) {
   Benchmark b = make_ml1_benchmark(name, 1);
   auto owned = b.make_env();
   auto& env = dynamic_cast<TabletopEnv&>(*owned);
-  const auto scene = compile_scene(*find_task(name));
   std::vector<std::vector<float>> actions;
   for (int e = 0; e < episodes; ++e) actions.push_back(expert_actions(env, b.train_tasks[e]));
 
   std::vector<float> obs(kObsDim);
   std::vector<double> env_rate, raw_rate, reset_ms, hand_ms;
-  mjData* raw = mj_makeData(scene->model.get());
+  env.set_task(b.train_tasks[0]);
+  const Scene& scene = env.scene();
+  const mjModel* m = scene.model.get();
+  mjData* raw = mj_makeData(m);
   for (int r = 0; r < repeats; ++r) {
     double env_s = 0, raw_s = 0, reset_s = 0;
     for (int e = 0; e < episodes; ++e) {
@@ -87,22 +81,18 @@ nlohmann::json bench_task(const std::string& name, int episodes, int repeats) {
       env_s += seconds_since(t0);
       // The raw physics from the same reset state.
       env.reset(0, obs.data());
-      mj_copyData(raw, scene->model.get(), env.data());
+      mj_copyData(raw, m, env.data());
       t0 = Clock::now();
-      raw_episode(*scene, raw, actions[e]);
+      raw_episode(scene, raw, actions[e]);
       raw_s += seconds_since(t0);
     }
     env_rate.push_back(episodes * kEpisodeSteps / env_s);
     raw_rate.push_back(episodes * kEpisodeSteps / raw_s);
     reset_ms.push_back(1e3 * reset_s / episodes);
     // The hand reset, as compile_scene runs it.
-    mj_resetData(scene->model.get(), raw);
+    mj_resetData(m, raw);
     const auto t0 = Clock::now();
-    for (int round = 0; round < 50; ++round) {
-      raw->ctrl[0] = -1.0;
-      raw->ctrl[1] = 1.0;
-      for (int k = 0; k < 5; ++k) mj_step(scene->model.get(), raw);
-    }
+    reset_hand(scene, raw);
     hand_ms.push_back(1e3 * seconds_since(t0));
   }
   mj_deleteData(raw);

@@ -4,6 +4,7 @@
 // passive arm never snags on the table or on itself.
 #include "envs/tabletop/scene.hpp"
 
+#include <algorithm>
 #include <cstring>
 #include <mutex>
 
@@ -165,6 +166,31 @@ void quiet_warning(const char*) {}
 
 }  // namespace
 
+void reset_hand(const Scene& scene, mjData* d) {
+  const mjModel* m = scene.model.get();
+  for (int round = 0; round < 50; ++round) {
+    set_mocap_pos(d, scene.robot.mocap, scene.hand.init);
+    d->ctrl[0] = -1.0;
+    d->ctrl[1] = 1.0;
+    for (int k = 0; k < 5; ++k) mj_step(m, d);
+  }
+}
+
+double apply_action(const Scene& scene, mjData* d, const float* action) {
+  constexpr double kMaxHandMove = 0.01;  // metres per step at full action
+  double* target = d->mocap_pos + 3 * scene.robot.mocap;
+  const double low[3] = {scene.hand.low.x, scene.hand.low.y, scene.hand.low.z};
+  const double high[3] = {scene.hand.high.x, scene.hand.high.y, scene.hand.high.z};
+  for (int i = 0; i < 3; ++i) {
+    const double a = std::clamp(static_cast<double>(action[i]), -1.0, 1.0);
+    target[i] = std::clamp(target[i] + kMaxHandMove * a, low[i], high[i]);
+  }
+  const double a3 = std::clamp(static_cast<double>(action[3]), -1.0, 1.0);
+  d->ctrl[0] = a3;
+  d->ctrl[1] = -a3;
+  return a3;
+}
+
 std::string scene_xml(const TabletopTask& task) {
   // The model is named after its task, so a scene can always say which task it is.
   std::string xml = std::string("<mujoco model=\"") + task.name() + "\">";
@@ -212,15 +238,7 @@ std::shared_ptr<const Scene> compile_scene(const TabletopTask& task) {
 
   // The hand reset, once.
   mjData* d = mj_makeData(m);
-  const Vec3 init = scene->hand.init;
-  for (int round = 0; round < 50; ++round) {
-    d->mocap_pos[3 * r.mocap] = init.x;
-    d->mocap_pos[3 * r.mocap + 1] = init.y;
-    d->mocap_pos[3 * r.mocap + 2] = init.z;
-    d->ctrl[0] = -1.0;
-    d->ctrl[1] = 1.0;
-    for (int k = 0; k < 5; ++k) mj_step(m, d);
-  }
+  reset_hand(*scene, d);
   scene->rest = std::shared_ptr<const mjData>(d, [](const mjData* p) {
     mj_deleteData(const_cast<mjData*>(p));
   });

@@ -33,6 +33,14 @@ struct Scene {
   std::shared_ptr<const mjData> rest;
 };
 
+// The hand reset: 50 rounds of (mocap at the initial hand position, gripper open, 5 physics
+// steps). compile_scene runs it once to make the rest state.
+void reset_hand(const Scene& scene, mjData* d);
+
+// One env step's controls: the mocap target (not the hand) moves by the clipped action, 1 cm
+// per unit, kept in the hand box; the fingers are driven with (a3, -a3). Returns a3, clipped.
+double apply_action(const Scene& scene, mjData* d, const float* action);
+
 // The full MJCF text of a task's scene.
 std::string scene_xml(const TabletopTask& task);
 

@@ -9,7 +9,6 @@ namespace htrmrl::tabletop {
 namespace {
 
 constexpr int kFrameSkip = 5;
-constexpr double kMaxHandMove = 0.01;  // metres per step at full action
 // Observation bounds of the hand (wider than the mocap's box) and the gripper opening.
 constexpr double kHandObsLow[3] = {-0.525, 0.348, -0.0525};
 constexpr double kHandObsHigh[3] = {0.525, 1.025, 0.7};
@@ -101,17 +100,8 @@ StepResult TabletopEnv::step(const float* action, float* obs) {
     return result;
   }
 
-  // Move the mocap target (not the hand) and drive the fingers.
-  double* target = d->mocap_pos + 3 * scene.robot.mocap;
-  const double low[3] = {scene.hand.low.x, scene.hand.low.y, scene.hand.low.z};
-  const double high[3] = {scene.hand.high.x, scene.hand.high.y, scene.hand.high.z};
-  for (int i = 0; i < 3; ++i) {
-    const double a = std::clamp(static_cast<double>(action[i]), -1.0, 1.0);
-    target[i] = std::clamp(target[i] + kMaxHandMove * a, low[i], high[i]);
-  }
-  const double a3 = std::clamp(static_cast<double>(action[3]), -1.0, 1.0);
-  d->ctrl[0] = a3;
-  d->ctrl[1] = -a3;
+  // Move the mocap target and drive the fingers.
+  const double a3 = apply_action(scene, d, action);
 
   // Simulate, watching for divergence.
   const int warnings = divergence_count(d);

@@ -34,6 +34,7 @@ class TabletopEnv final : public Env {
   const TabletopTask& task() const { return *active().scene->task; }
   const Episode& episode() const { return episode_; }
   const Scores& scores() const { return scores_; }
+  const Scene& scene() const { return *active().scene; }
   const mjModel* model() const { return active().scene->model.get(); }
   const mjData* data() const { return active().data; }
   // Writes the true goal into obs[36:39] (the benchmarks hide it).
