@@ -86,14 +86,17 @@ TrainState load_checkpoint(const std::string& path, Agent& agent,
       throw Error("checkpoint '" + path + "' has no optimiser state matching the config");
     }
   }
+  // A fresh tensor per counter: reading into a defined tensor keeps its dtype, which would
+  // reinterpret the float64 wall_seconds as the int64 read before it.
+  const auto counter = [&](const char* key) {
+    torch::Tensor t;
+    root.read(key, t);
+    return t;
+  };
   TrainState state;
-  torch::Tensor t;
-  root.read("iteration", t);
-  state.iteration = t.item<int64_t>();
-  root.read("env_steps", t);
-  state.env_steps = t.item<int64_t>();
-  root.read("wall_seconds", t);
-  state.wall_seconds = t.item<double>();
+  state.iteration = counter("iteration").item<int64_t>();
+  state.env_steps = counter("env_steps").item<int64_t>();
+  state.wall_seconds = counter("wall_seconds").item<double>();
   return state;
 }
 
