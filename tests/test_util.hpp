@@ -1,8 +1,17 @@
 // Helpers shared by the test programs.
 #pragma once
 
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "training/config.hpp"
@@ -42,5 +51,55 @@ inline std::vector<std::string> stable_metrics_rows(const std::string& file) {
   }
   return rows;
 }
+
+// An empty directory named after the running test, removed at the end.
+struct ScratchDir {
+  ScratchDir() {
+    const auto* test = testing::UnitTest::GetInstance()->current_test_info();
+    root = std::filesystem::temp_directory_path() / (std::string("htrmrl_") + test->name());
+    std::filesystem::remove_all(root);
+    std::filesystem::create_directories(root);
+  }
+  ~ScratchDir() { std::filesystem::remove_all(root); }
+  std::string path(const std::string& name) const { return (root / name).string(); }
+  std::filesystem::path root;
+};
+
+#ifdef HTRMRL_BINARY
+struct CommandOutcome {
+  int code = -1;
+  std::string output;  // stdout and stderr together
+};
+
+// Runs `htrmrl ARGS` through the shell.
+inline CommandOutcome run_htrmrl(const std::string& args) {
+  CommandOutcome o;
+  FILE* pipe = popen((std::string(HTRMRL_BINARY) + " " + args + " 2>&1").c_str(), "r");
+  char buf[4096];
+  while (size_t n = fread(buf, 1, sizeof buf, pipe)) o.output.append(buf, n);
+  const int status = pclose(pipe);
+  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+  return o;
+}
+
+// Starts `htrmrl ARGS` (output discarded) and kills it with SIGKILL once ready() holds, or
+// after two minutes.
+template <typename Ready>
+void run_htrmrl_and_kill_when(const std::string& args, Ready ready) {
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    const std::string cmd = std::string("exec ") + HTRMRL_BINARY + " " + args + " >/dev/null 2>&1";
+    execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
+    _exit(127);
+  }
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (std::chrono::steady_clock::now() < deadline && !ready())
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  kill(pid, SIGKILL);
+  int status = 0;
+  waitpid(pid, &status, 0);
+}
+#endif
 
 }  // namespace htrmrl

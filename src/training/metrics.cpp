@@ -7,19 +7,81 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 
 namespace htrmrl {
 namespace {
 
-std::vector<double> row_values(const IterationMetrics& m) {
-  return {static_cast<double>(m.iteration), static_cast<double>(m.env_steps), m.wall_seconds,
-          m.steps_per_second, m.train_success, m.train_success_first, m.train_success_later,
-          m.train_return, static_cast<double>(m.unstable_steps), m.ppo.policy_loss, m.ppo.value_loss, m.ppo.entropy, m.ppo.approx_kl,
-          m.ppo.clip_fraction, m.ppo.grad_norm, m.ppo.explained_variance,
-          m.ppo.first_ratio_error, static_cast<double>(m.ppo.minibatch_steps),
-          m.learning_rate, m.rollout_seconds, m.update_seconds};
+namespace fs = std::filesystem;
+using M = IterationMetrics;
+
+// One metrics.csv column: its name, its TensorBoard tag ("" for the step itself), whether it
+// is written as an integer, and its value.
+struct Column {
+  const char* name;
+  const char* tag;
+  bool integer;
+  double (*value)(const M&);
+};
+
+// The columns in file order: the one list that the CSV header, rows and tags come from.
+const std::vector<Column>& columns() {
+  static const std::vector<Column> table = {
+      {"iteration", "train/iteration", true, [](const M& m) { return double(m.iteration); }},
+      {"env_steps", "", true, [](const M& m) { return double(m.env_steps); }},
+      {"wall_seconds", "perf/wall_seconds", false, [](const M& m) { return m.wall_seconds; }},
+      {"env_steps_per_s", "perf/env_steps_per_s", false,
+       [](const M& m) { return m.steps_per_second; }},
+      {"train_success", "train/success", false, [](const M& m) { return m.train_success; }},
+      {"train_success_first", "train/success_first", false,
+       [](const M& m) { return m.train_success_first; }},
+      {"train_success_later", "train/success_later", false,
+       [](const M& m) { return m.train_success_later; }},
+      {"train_return", "train/return", false, [](const M& m) { return m.train_return; }},
+      {"unstable_steps", "env/unstable_steps", true,
+       [](const M& m) { return double(m.unstable_steps); }},
+      {"policy_loss", "ppo/policy_loss", false, [](const M& m) { return m.ppo.policy_loss; }},
+      {"value_loss", "ppo/value_loss", false, [](const M& m) { return m.ppo.value_loss; }},
+      {"entropy", "ppo/entropy", false, [](const M& m) { return m.ppo.entropy; }},
+      {"approx_kl", "ppo/approx_kl", false, [](const M& m) { return m.ppo.approx_kl; }},
+      {"clip_fraction", "ppo/clip_fraction", false, [](const M& m) { return m.ppo.clip_fraction; }},
+      {"grad_norm", "ppo/grad_norm", false, [](const M& m) { return m.ppo.grad_norm; }},
+      {"explained_variance", "ppo/explained_variance", false,
+       [](const M& m) { return m.ppo.explained_variance; }},
+      {"ratio_error", "ppo/ratio_error", false, [](const M& m) { return m.ppo.first_ratio_error; }},
+      {"minibatch_steps", "ppo/minibatch_steps", true,
+       [](const M& m) { return double(m.ppo.minibatch_steps); }},
+      {"learning_rate", "ppo/learning_rate", false, [](const M& m) { return m.learning_rate; }},
+      {"rollout_seconds", "perf/rollout_seconds", false,
+       [](const M& m) { return m.rollout_seconds; }},
+      {"update_seconds", "perf/update_seconds", false, [](const M& m) { return m.update_seconds; }},
+  };
+  return table;
+}
+
+// Rewrites metrics.csv (atomically) with its header and the rows of iterations <= keep_until;
+// returns the env_steps of the last row kept, 0 when none is.
+int64_t keep_rows(const std::string& path, int64_t keep_until) {
+  std::string text = fmt::format("{}\n", fmt::join(metrics_columns(), ","));
+  int64_t kept_env_steps = 0;
+  if (std::ifstream in(path); in) {
+    std::string line;
+    while (std::getline(in, line)) {
+      if (line.empty() || line.rfind("iteration", 0) == 0) continue;
+      std::istringstream fields(line);
+      std::string iteration, env_steps;
+      std::getline(fields, iteration, ',');
+      std::getline(fields, env_steps, ',');
+      if (std::stoll(iteration) > keep_until) continue;
+      kept_env_steps = std::stoll(env_steps);
+      text += line + "\n";
+    }
+  }
+  write_file_atomic(path, text);
+  return kept_env_steps;
 }
 
 std::string duration(double seconds) {
@@ -32,51 +94,50 @@ std::string duration(double seconds) {
 }  // namespace
 
 std::vector<std::string> metrics_columns() {
-  return {"iteration",     "env_steps",         "wall_seconds",      "env_steps_per_s",
-          "train_success", "train_success_first", "train_success_later", "train_return",
-          "unstable_steps",
-          "policy_loss",   "value_loss",        "entropy",           "approx_kl",
-          "clip_fraction", "grad_norm",         "explained_variance", "ratio_error",
-          "minibatch_steps", "learning_rate",
-          "rollout_seconds", "update_seconds"};
+  std::vector<std::string> names;
+  for (const Column& c : columns()) names.push_back(c.name);
+  return names;
+}
+
+std::vector<std::string> metrics_tags() {
+  std::vector<std::string> tags;
+  for (const Column& c : columns()) tags.push_back(c.tag);
+  return tags;
 }
 
 bool is_timing_column(const std::string& name) {
-  return name == "wall_seconds" || name == "env_steps_per_s" || name == "rollout_seconds" ||
-         name == "update_seconds";
+  for (const Column& c : columns())
+    if (name == c.name) return std::string(c.tag).rfind("perf/", 0) == 0;
+  return false;
 }
 
-MetricsLog::MetricsLog(const std::string& path, int64_t keep_until) {
-  // Keep the header and the rows up to keep_until, written back atomically.
-  std::vector<std::string> kept;
-  if (std::ifstream in(path); in) {
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line.rfind("iteration", 0) == 0) continue;
-      if (std::stoll(line.substr(0, line.find(','))) <= keep_until) kept.push_back(line);
-    }
-  }
-  const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp);
-    const auto cols = metrics_columns();
-    for (size_t i = 0; i < cols.size(); ++i) out << (i ? "," : "") << cols[i];
-    out << "\n";
-    for (const auto& line : kept) out << line << "\n";
-    if (!out) throw Error("cannot write metrics file '" + tmp + "'");
-  }
-  std::filesystem::rename(tmp, path);
-  out_.open(path, std::ios::app);
+MetricsLog::MetricsLog(const std::string& path, int64_t keep_until)
+    : kept_env_steps_(keep_rows(path, keep_until)),
+      out_(path, std::ios::app),
+      events_(fs::path(path).parent_path().string()) {
   if (!out_) throw Error("cannot open metrics file '" + path + "'");
+  // TensorBoard drops the earlier files' events at steps >= this one: the rows not kept.
+  events_.session_start(kept_env_steps_ + 1);
 }
 
 void MetricsLog::append(const IterationMetrics& m) {
-  const auto values = row_values(m);
-  for (size_t i = 0; i < values.size(); ++i)
-    out_ << (i ? "," : "") << (i < 2 ? fmt::format("{}", static_cast<int64_t>(values[i]))
-                                     : fmt::format("{:.9g}", values[i]));
+  std::vector<std::pair<std::string, double>> scalars;
+  for (size_t i = 0; i < columns().size(); ++i) {
+    const Column& c = columns()[i];
+    const double value = c.value(m);
+    out_ << (i ? "," : "")
+         << (c.integer ? fmt::format("{}", static_cast<int64_t>(value))
+                       : fmt::format("{:.9g}", value));
+    if (*c.tag) scalars.emplace_back(c.tag, value);
+  }
   out_ << "\n";
   out_.flush();
+  events_.scalars(m.env_steps, scalars);
+}
+
+void MetricsLog::scalars(int64_t env_steps,
+                         const std::vector<std::pair<std::string, double>>& values) {
+  events_.scalars(env_steps, values);
 }
 
 Progress::Progress(int64_t total_iterations)

@@ -1,13 +1,15 @@
-// Per-iteration metrics: one CSV row each, and a progress display (a live line on a
-// terminal, plain lines otherwise).
+// Per-iteration metrics: one CSV row each, the same values as TensorBoard scalars, and a
+// progress display (a live line on a terminal, plain lines otherwise).
 #pragma once
 
 #include <cstdint>
 #include <fstream>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "algorithms/ppo.hpp"
+#include "training/tensorboard.hpp"
 
 namespace htrmrl {
 
@@ -29,18 +31,29 @@ struct IterationMetrics {
 
 // Column names, in file order.
 std::vector<std::string> metrics_columns();
-// Columns that measure time: they differ between otherwise identical runs.
+// The TensorBoard tag of each column, in the same order ("area/name": train/, ppo/, perf/,
+// env/); empty for env_steps, which is the step itself.
+std::vector<std::string> metrics_tags();
+// Columns that measure time (the perf/ area): they differ between otherwise identical runs.
 bool is_timing_column(const std::string& name);
 
 class MetricsLog {
  public:
-  // Opens path for appending; keeps only the rows of iterations <= keep_until (rows written
-  // after the last checkpoint of a killed run are dropped and re-run).
+  // Opens the metrics.csv at path for appending, keeping only the rows of iterations
+  // <= keep_until (rows written after the last checkpoint of a killed run are dropped and
+  // re-run), and starts a new TensorBoard event file beside it. That file opens with a
+  // SessionLog START one step past the last row kept, so TensorBoard drops the dropped rows'
+  // events from the earlier files too.
   MetricsLog(const std::string& path, int64_t keep_until);
+  // One CSV row, and every column but env_steps as a scalar at step m.env_steps.
   void append(const IterationMetrics& m);
+  // Further TensorBoard scalars at step env_steps (e.g. eval/test_success).
+  void scalars(int64_t env_steps, const std::vector<std::pair<std::string, double>>& values);
 
  private:
+  int64_t kept_env_steps_;  // env_steps of the last row kept; 0 when none was
   std::ofstream out_;
+  EventFileWriter events_;
 };
 
 class Progress {

@@ -3,6 +3,7 @@
 // A run directory holds:
 //   config.toml             the fully resolved configuration
 //   metrics.csv             one row per iteration
+//   events.out.tfevents.*   the same values as TensorBoard scalars, one file per (re)start
 //   checkpoints/latest.pt   agent, optimiser and counters (atomic)
 //   eval.json               meta-test results (when train.eval_at_end or `htrmrl eval`)
 #pragma once
