@@ -15,7 +15,10 @@
 #include <chrono>
 #include <cmath>
 #include <filesystem>
+#include <fstream>
+#include <sstream>
 
+#include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
@@ -176,6 +179,28 @@ class Trainer {
 
 }  // namespace
 
+namespace {
+
+// Marks a completed run (a sweep skips it): the counters of the last metrics row, which after
+// Trainer::run are the final iteration's.
+void write_finished_status(const RunPaths& paths) {
+  std::ifstream in(paths.metrics());
+  std::string line, last;
+  while (std::getline(in, line))
+    if (!line.empty()) last = line;
+  int64_t iteration = 0, env_steps = 0;
+  if (!last.empty() && last.rfind("iteration", 0) != 0) {  // a row, not the header
+    std::istringstream row(last);
+    char comma = 0;
+    row >> iteration >> comma >> env_steps;
+  }
+  nlohmann::ordered_json status = {
+      {"state", "finished"}, {"iteration", iteration}, {"env_steps", env_steps}};
+  write_file_atomic(paths.status(), status.dump(2) + "\n");
+}
+
+}  // namespace
+
 void train_new(const Config& config, const std::string& dir) {
   const RunPaths paths{dir};
   if (fs::exists(paths.config()))
@@ -187,6 +212,7 @@ void train_new(const Config& config, const std::string& dir) {
   fs::create_directories(dir);
   write_file_atomic(paths.config(), to_toml(config));
   trainer.run();
+  write_finished_status(paths);
 }
 
 void train_resume(const std::string& dir) {
@@ -196,6 +222,7 @@ void train_resume(const std::string& dir) {
   Trainer trainer(load_config(paths.config()), dir);
   trainer.restore();
   trainer.run();
+  write_finished_status(paths);
 }
 
 EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials,

@@ -6,6 +6,8 @@
 //   events.out.tfevents.*   the same values as TensorBoard scalars, one file per (re)start
 //   checkpoints/latest.pt   agent, optimiser and counters (atomic)
 //   eval.json               meta-test results (when train.eval_at_end or `htrmrl eval`)
+//   status.json             {"state": "finished", "iteration", "env_steps"} once the run
+//                           has completed (absent while it runs or after a kill)
 #pragma once
 
 #include <string>
@@ -22,6 +24,7 @@ struct RunPaths {
   std::string checkpoints() const { return dir + "/checkpoints"; }
   std::string latest() const { return dir + "/checkpoints/latest.pt"; }
   std::string eval() const { return dir + "/eval.json"; }
+  std::string status() const { return dir + "/status.json"; }
 };
 
 // Starts a new run in dir; dir must not exist yet or be empty. Everything is validated
