@@ -18,5 +18,6 @@ Command add_eval_command(CLI::App& app);
 Command add_bench_command(CLI::App& app);
 Command add_benchmarks_command(CLI::App& app);
 Command add_render_command(CLI::App& app);
+Command add_sweep_command(CLI::App& app);
 
 }  // namespace htrmrl
