@@ -199,7 +199,7 @@ TEST(BaselineCheckpoint, AnotherKindIsRefusedByName) {
   const auto file = std::filesystem::temp_directory_path() / "htrmrl_test_kind.pt";
   auto trmrl = make(kind_config("trmrl"), 1);
   torch::optim::Adam opt(trmrl->parameters(), torch::optim::AdamOptions(1e-3));
-  save_checkpoint(file.string(), *trmrl, opt, {});
+  save_checkpoint(file.string(), *trmrl, opt, {7, 1234, 2.5});
   auto htrmrl = make(kind_config("htrmrl"), 4);
   try {
     load_checkpoint(file.string(), *htrmrl, nullptr);
@@ -209,9 +209,12 @@ TEST(BaselineCheckpoint, AnotherKindIsRefusedByName) {
     EXPECT_NE(msg.find("'trmrl' agent"), std::string::npos) << msg;
     EXPECT_NE(msg.find("agent.kind is 'htrmrl'"), std::string::npos) << msg;
   }
-  // The same kind loads.
+  // The same kind loads, with its counters.
   auto again = make(kind_config("trmrl"), 1);
-  EXPECT_NO_THROW(load_checkpoint(file.string(), *again, nullptr));
+  const TrainState state = load_checkpoint(file.string(), *again, nullptr);
+  EXPECT_EQ(state.iteration, 7);
+  EXPECT_EQ(state.env_steps, 1234);
+  EXPECT_EQ(state.wall_seconds, 2.5);
   std::filesystem::remove(file);
 }
 
