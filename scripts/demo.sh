@@ -8,4 +8,4 @@ scripts/setup.sh
 scripts/build.sh
 out="runs/demo-$(date +%Y%m%d-%H%M%S)"
 build/htrmrl train --out "$out" "$@"
-echo "run directory: $out (metrics.csv, eval.json, checkpoints/)"
+echo "run directory: $out (metrics.csv, evaluations.jsonl, eval.json, checkpoints/)"

@@ -1,10 +1,11 @@
 // The htrmrl command as a user meets it: bad input is refused before anything is written,
-// a killed run resumes to the same metrics, and eval writes its report.
+// a killed run resumes to the same metrics and evaluations, and eval writes its report.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -13,6 +14,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "common/files.hpp"
 #include "test_util.hpp"
 
 namespace htrmrl {
@@ -67,6 +69,7 @@ TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
       {"train --set env.benchmark=ml99 --out " + path("r"), "ml99"},
       {"train --set device=tpu --out " + path("r"), "device"},
       {"train", "--out"},
+      {"train --set eval.evaluation_episodes=0 --out " + path("r"), "eval.evaluation_episodes"},
       {"eval --run " + path("nothing"), "nothing"},
   };
   for (const auto& [args, needle] : cases) {
@@ -101,21 +104,35 @@ TEST_F(Cli, ExistingRunsAndMismatchedCheckpointsAreRefused) {
 TEST_F(Cli, EvalWritesPerTaskAndPerEpisodeSuccess) {
   ASSERT_EQ(htrmrl("train --out " + path("a") + kTiny + " --set train.total_env_steps=480").code, 0);
   ASSERT_TRUE(fs::exists(path("a/eval.json")));
-  Outcome o = htrmrl("eval --run " + path("a") + " --trials 3");
+  Outcome bad = htrmrl("eval --run " + path("a") + " --adaptation -1");
+  EXPECT_NE(bad.code, 0);
+  EXPECT_NE(bad.output.find("'eval.adaptation_episodes' must be >= 0"), std::string::npos)
+      << bad.output;
+  Outcome o = htrmrl("eval --run " + path("a") + " --trials 3 --adaptation 2 --evaluation 2");
   ASSERT_EQ(o.code, 0) << o.output;
   EXPECT_NE(o.output.find("mean_success"), std::string::npos);
   auto j = nlohmann::json::parse(std::ifstream(path("a/eval.json")));
   EXPECT_EQ(j["trials_per_task"], 3);
+  EXPECT_EQ(j["adaptation_episodes"], 2);
+  EXPECT_EQ(j["evaluation_episodes"], 2);
   EXPECT_EQ(j["tasks"].size(), 10u);
-  EXPECT_EQ(j["success_by_episode"].size(), 3u);
+  EXPECT_EQ(j["success_by_episode"].size(), 4u);
+  // The headline: per task the mean over the evaluation episodes (3 and 4), then over tasks.
   double mean = 0;
-  for (const auto& t : j["tasks"]) mean += t["success"].get<double>() / 10;
+  for (const auto& t : j["tasks"]) {
+    const auto& by_episode = t["success_by_episode"];
+    EXPECT_NEAR(t["success"].get<double>(),
+                (by_episode[2].get<double>() + by_episode[3].get<double>()) / 2, 1e-12);
+    mean += t["success"].get<double>() / 10;
+  }
   EXPECT_NEAR(j["mean_success"].get<double>(), mean, 1e-9);
+  EXPECT_EQ(j["success"], j["mean_success"]);
 }
 
-TEST_F(Cli, ResumeAfterKillGivesTheSameMetrics) {
+TEST_F(Cli, ResumeAfterKillGivesTheSameMetricsAndEvaluations) {
   const std::string run = kTiny +
-      " --set train.total_env_steps=9600 --set train.checkpoint_every=3 --set train.eval_at_end=false";
+      " --set train.total_env_steps=9600 --set train.checkpoint_every=3 --set train.eval_at_end=false"
+      " --set eval.every=2 --set eval.trials=1";
   ASSERT_EQ(htrmrl("train --out " + path("whole") + run).code, 0);
 
   // Start the same run, kill it with SIGKILL once a few iterations are logged.
@@ -143,6 +160,9 @@ TEST_F(Cli, ResumeAfterKillGivesTheSameMetrics) {
   Outcome resumed = htrmrl("train --resume " + path("killed"));
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   EXPECT_EQ(stable_metrics_rows(path("whole/metrics.csv")), stable_metrics_rows(path("killed/metrics.csv")));
+  const std::string evaluations = read_file(path("whole/evaluations.jsonl"));
+  EXPECT_EQ(std::count(evaluations.begin(), evaluations.end(), '\n'), 20);  // 10 x test, train
+  EXPECT_EQ(read_file(path("killed/evaluations.jsonl")), evaluations);
 }
 
 }  // namespace

@@ -78,6 +78,30 @@ TEST(Config, OverridesAreTypedAndChecked) {
   EXPECT_NE(error_of([&] { apply_override(c, "novalue"); }).find("key=value"), std::string::npos);
 }
 
+TEST(Config, BadMetaTestKeysAreRefusedNamingTheKey) {
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"[eval]\nadaptation_episodes = -1\n", "'eval.adaptation_episodes' must be >= 0"},
+      {"[eval]\nevaluation_episodes = 0\n", "'eval.evaluation_episodes' must be >= 1"},
+      {"[eval]\nevaluation_episodes = 1001\n", "'eval.evaluation_episodes' must be >= 1 and <= 1000"},
+      {"[eval]\nevery = -1\n", "'eval.every' must be >= 0"},
+      {"[eval]\nevery = 1.5\n", "'eval.every' must be integer"},
+      {"[eval]\ntrain_split = 1\n", "'eval.train_split' must be boolean"},
+  };
+  for (const auto& [text, message] : cases) {
+    SCOPED_TRACE(text);
+    EXPECT_NE(error_of([&] { parse_config(text, "f.toml"); }).find(message), std::string::npos)
+        << error_of([&] { parse_config(text, "f.toml"); });
+  }
+  Config bad, c;
+  EXPECT_NE(error_of([&] { apply_override(bad, "eval.adaptation_episodes=-2"); })
+                .find("eval.adaptation_episodes"),
+            std::string::npos);
+  apply_override(c, "eval.every=0");
+  apply_override(c, "eval.train_split=false");
+  EXPECT_EQ(c.eval.every, 0);
+  EXPECT_FALSE(c.eval.train_split);
+}
+
 TEST(Config, ShippedConfigsLoad) {
   int count = 0;
   for (const auto& f : std::filesystem::directory_iterator(HTRMRL_SOURCE_DIR "/configs")) {

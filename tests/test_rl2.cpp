@@ -222,12 +222,12 @@ TEST(Rl2, RunsAreDeterministicAndCheckpointsReload) {
   EXPECT_EQ(a, stable_metrics_rows((root / "b" / "metrics.csv").string()));
   std::ifstream in((root / "a" / "eval.json").string());
   const std::string at_end((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
-  const EvalResult again = evaluate_run((root / "a").string(), "", 0, false);
+  const EvalRecord again = evaluate_run((root / "a").string(), {});
   std::ifstream in2((root / "a" / "eval.json").string());
   const std::string reloaded((std::istreambuf_iterator<char>(in2)),
                              std::istreambuf_iterator<char>());
   EXPECT_EQ(at_end, reloaded);
-  EXPECT_EQ(again.trials, 1);
+  EXPECT_EQ(again.result.protocol.trials, 1);
   fs::remove_all(root);
 }
 

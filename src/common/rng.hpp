@@ -31,6 +31,7 @@ enum StreamTag : uint64_t {
   kTagTorch = 0x746f7263,     // LibTorch's generator (initialisation, dropout)
   kTagAssign = 0x61737367,    // which task each trial slot gets
   kTagEval = 0x6576616c,      // meta-test trials
+  kTagEvalTrain = 0x65767472, // meta-test trials on the training variations (meta-train success)
 };
 
 // xoshiro256** generator: small, fast, and its output is the same on every platform

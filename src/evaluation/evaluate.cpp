@@ -6,31 +6,31 @@
 
 namespace htrmrl {
 
-EvalResult evaluate(Agent& agent, Sampler& sampler, const std::vector<Task>& tasks, int trials,
-                    int episodes, bool deterministic, uint64_t seed) {
+EvalResult evaluate(Agent& agent, Sampler& sampler, const std::vector<Task>& tasks,
+                    const EvalProtocol& protocol, uint64_t seed) {
   agent.eval();
   // Every (task, trial) pair with its own stream, run in batches of the sampler's capacity.
   std::vector<TrialSpec> all;
   for (int i = 0; i < static_cast<int>(tasks.size()); ++i)
-    for (int j = 0; j < trials; ++j)
+    for (int j = 0; j < protocol.trials; ++j)
       all.push_back({i, derive_seed(seed, {kTagEval, static_cast<uint64_t>(i),
                                            static_cast<uint64_t>(j)})});
   std::vector<TrialResult> results;
   for (size_t begin = 0; begin < all.size(); begin += sampler.capacity()) {
     const size_t end = std::min(all.size(), begin + sampler.capacity());
     std::vector<TrialSpec> batch(all.begin() + begin, all.begin() + end);
-    auto part = sampler.run(agent, tasks, batch, episodes, deterministic, nullptr);
+    auto part = sampler.run(agent, tasks, batch, protocol.episodes(), protocol.deterministic,
+                            nullptr);
     results.insert(results.end(), part.begin(), part.end());
   }
-  EvalResult r = summarise(tasks, results, episodes);
-  r.trials = trials;
-  return r;
+  return summarise(tasks, results, protocol);
 }
 
 EvalResult summarise(const std::vector<Task>& tasks, const std::vector<TrialResult>& results,
-                     int episodes) {
+                     const EvalProtocol& protocol) {
   EvalResult r;
-  r.episodes = episodes;
+  r.protocol = protocol;
+  const int episodes = protocol.episodes(), first_eval = protocol.adaptation_episodes;
   const int n = static_cast<int>(tasks.size());
   std::vector<int> count(n, 0);
   r.tasks.resize(n);
@@ -39,33 +39,33 @@ EvalResult summarise(const std::vector<Task>& tasks, const std::vector<TrialResu
     r.tasks[i].params = tasks[i].params;
     r.tasks[i].success_by_episode.assign(episodes, 0.0);
   }
-  // Sums per task.
+  // Sums per task: success at every episode index, returns of the evaluation episodes.
   for (const TrialResult& t : results) {
     TaskEval& e = r.tasks[t.task];
     ++count[t.task];
     r.unstable_steps += t.unstable_steps;
-    for (int k = 0; k < episodes; ++k) {
-      e.success_by_episode[k] += t.success[k];
-      e.mean_return += t.returns[k];
-    }
+    for (int k = 0; k < episodes; ++k) e.success_by_episode[k] += t.success[k];
+    for (int k = first_eval; k < episodes; ++k) e.mean_return += t.returns[k];
   }
-  // Means per task, then over tasks that ran at least one trial.
+  // Means per task (the headline over the evaluation episodes), then over tasks that ran at
+  // least one trial.
   r.success_by_episode.assign(episodes, 0.0);
   int used = 0;
   for (int i = 0; i < n; ++i) {
     if (count[i] == 0) continue;
     TaskEval& e = r.tasks[i];
     for (auto& s : e.success_by_episode) s /= count[i];
-    e.mean_return /= static_cast<double>(count[i]) * episodes;
-    for (int k = 0; k < episodes; ++k) {
-      e.success += e.success_by_episode[k] / episodes;
-      r.success_by_episode[k] += e.success_by_episode[k];
-    }
+    e.mean_return /= static_cast<double>(count[i]) * protocol.evaluation_episodes;
+    for (int k = first_eval; k < episodes; ++k)
+      e.success += e.success_by_episode[k] / protocol.evaluation_episodes;
+    for (int k = 0; k < episodes; ++k) r.success_by_episode[k] += e.success_by_episode[k];
+    r.mean_success += e.success;
     ++used;
   }
   if (used == 0) return r;
   for (auto& s : r.success_by_episode) s /= used;
-  for (int k = 0; k < episodes; ++k) r.mean_success += r.success_by_episode[k] / episodes;
+  r.mean_success /= used;
+  // Episode 0 (no experience yet) against the rest of the trial.
   r.first_episode_success = r.success_by_episode[0];
   if (episodes > 1) {
     for (int k = 1; k < episodes; ++k) r.later_episodes_success += r.success_by_episode[k];
@@ -76,22 +76,38 @@ EvalResult summarise(const std::vector<Task>& tasks, const std::vector<TrialResu
   return r;
 }
 
-nlohmann::json to_json(const EvalResult& result) {
+nlohmann::json to_json(const EvalRecord& record) {
+  const EvalResult& r = record.result;
   nlohmann::json tasks = nlohmann::json::array();
-  for (const TaskEval& t : result.tasks)
-    tasks.push_back({{"name", t.name},
-                     {"params", t.params},
-                     {"success", t.success},
-                     {"mean_return", t.mean_return},
-                     {"success_by_episode", t.success_by_episode}});
-  return {{"mean_success", result.mean_success},
-          {"first_episode_success", result.first_episode_success},
-          {"later_episodes_success", result.later_episodes_success},
-          {"success_by_episode", result.success_by_episode},
-          {"trials_per_task", result.trials},
-          {"episodes_per_trial", result.episodes},
-          {"unstable_steps", result.unstable_steps},
+  for (const TaskEval& t : r.tasks)
+    tasks.push_back(
+        {{"name", t.name}, {"success", t.success}, {"success_by_episode", t.success_by_episode}});
+  return {{"iteration", record.iteration},
+          {"env_steps", record.env_steps},
+          {"split", record.split},
+          {"adaptation_episodes", r.protocol.adaptation_episodes},
+          {"evaluation_episodes", r.protocol.evaluation_episodes},
+          {"trials_per_task", r.protocol.trials},
+          {"success", r.mean_success},
+          {"success_by_episode", r.success_by_episode},
           {"tasks", tasks}};
+}
+
+nlohmann::json to_detailed_json(const EvalRecord& record) {
+  const EvalResult& r = record.result;
+  nlohmann::json j = to_json(record);
+  // mean_success is the name eval.json has always used for its headline figure.
+  j["mean_success"] = r.mean_success;
+  j["first_episode_success"] = r.first_episode_success;
+  j["later_episodes_success"] = r.later_episodes_success;
+  j["episodes_per_trial"] = r.protocol.episodes();
+  j["deterministic"] = r.protocol.deterministic;
+  j["unstable_steps"] = r.unstable_steps;
+  for (size_t i = 0; i < r.tasks.size(); ++i) {
+    j["tasks"][i]["params"] = r.tasks[i].params;
+    j["tasks"][i]["mean_return"] = r.tasks[i].mean_return;
+  }
+  return j;
 }
 
 }  // namespace htrmrl

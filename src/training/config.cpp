@@ -104,9 +104,23 @@ std::vector<Field> fields(Config& c) {
        1, kInf},
       {"train.checkpoint_every", &c.train.checkpoint_every, "iterations between checkpoints", 1,
        1000000},
-      {"train.eval_at_end", &c.train.eval_at_end, "meta-test after training (writes eval.json)"},
-      {"eval.trials", &c.eval.trials, "meta-test trials per test task", 1, 100000},
+      {"train.eval_at_end", &c.train.eval_at_end,
+       "meta-test after the final iteration (evaluations.jsonl and eval.json), whether or not "
+       "eval.every divides it"},
+      {"eval.trials", &c.eval.trials, "meta-test trials per task variation", 1, 100000},
       {"eval.deterministic", &c.eval.deterministic, "meta-test with the policy mean"},
+      {"eval.adaptation_episodes", &c.eval.adaptation_episodes,
+       "episodes at the start of each meta-test trial that only adapt (Meta-World: 10)", 0,
+       1000},
+      {"eval.evaluation_episodes", &c.eval.evaluation_episodes,
+       "episodes after them, same memory, whose success is the headline figure (Meta-World: 3)",
+       1, 1000},
+      {"eval.every", &c.eval.every,
+       "meta-test every this many iterations during training, into evaluations.jsonl (0 = only "
+       "after the final iteration)",
+       0, 1000000},
+      {"eval.train_split", &c.eval.train_split,
+       "evaluations also meta-test the training variations the same way (meta-train success)"},
   };
 }
 

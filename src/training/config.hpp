@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "algorithms/ppo.hpp"
+#include "evaluation/protocol.hpp"
 #include "memory/trial_memory.hpp"
 #include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
@@ -67,9 +68,18 @@ struct Config {
     bool eval_at_end = true;
   } train;
 
-  struct Eval {
-    int trials = 5;            // trials per meta-test task
-    bool deterministic = true; // act with the policy mean
+  // The meta-test protocol (evaluation/protocol.hpp) plus when the trainer runs it. The
+  // protocol's own defaults are Meta-World's (10 adaptation + 3 evaluation episodes); the
+  // built-in config is point-robot-sparse, whose 4-episode trials make its meta-test trial
+  // 3 + 1 episodes: the trial it was meta-trained on (see docs/design.md).
+  struct Eval : EvalProtocol {
+    Eval() {
+      trials = 5;
+      adaptation_episodes = 3;
+      evaluation_episodes = 1;
+    }
+    int every = 10;           // iterations between evaluations during training (0 = at the end)
+    bool train_split = true;  // also meta-test on the training variations (meta-train success)
   } eval;
 
   // Views for the modules that take their own option structs.

@@ -6,10 +6,15 @@
 //      ppo.minibatches minibatches, contexts rebuilt from the stored tokens and windows (so
 //      the first ratio is exactly 1), stopped early past ppo.target_kl;
 //   4. the observation normaliser absorbs the iteration's observations, after the update;
-//   5. a metrics row, the progress line, and every train.checkpoint_every iterations an
-//      atomic checkpoint.
+//   5. a metrics row and the progress line;
+//   6. every eval.every iterations and after the final one, a meta-test (test variations,
+//      and training variations if eval.train_split) appended to evaluations.jsonl;
+//   7. every train.checkpoint_every iterations (and after the final one) an atomic
+//      checkpoint. It comes after the meta-test, so a run killed during one re-runs it.
 // Every random draw of iteration i comes from streams derived from (seed, i), so a resumed
-// run replays exactly what the uninterrupted run would have done.
+// run replays exactly what the uninterrupted run would have done. Meta-tests draw from their
+// own streams (seed, split, task, trial) and change no training state: evaluating or not
+// leaves training identical.
 #include "training/trainer.hpp"
 
 #include <chrono>
@@ -18,12 +23,14 @@
 #include <fstream>
 #include <sstream>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/rng.hpp"
+#include "evaluation/evaluation_log.hpp"
 #include "training/checkpoint.hpp"
 #include "training/metrics.hpp"
 #include "training/setup.hpp"
@@ -85,6 +92,7 @@ class Trainer {
     const int64_t iterations = (c.train.total_env_steps + steps_per_iter - 1) / steps_per_iter;
     fs::create_directories(paths_.checkpoints());
     MetricsLog log(paths_.metrics(), state_.iteration);
+    EvaluationLog evaluations(paths_.evaluations(), state_.iteration);
     Progress progress(iterations);
     const uint64_t seed = static_cast<uint64_t>(c.seed);
     spdlog::info("training {} on {}: {} iterations of {} env steps, from iteration {}",
@@ -125,11 +133,23 @@ class Trainer {
       record(m, results, buffer_.size() / seconds_since(t0));
       log.append(m);
       progress.update(m);
-      if (state_.iteration % c.train.checkpoint_every == 0 || state_.iteration == iterations)
+
+      // 6. Meta-test, before the checkpoint of the same iteration.
+      const bool last = state_.iteration == iterations;
+      if ((c.eval.every > 0 && state_.iteration % c.eval.every == 0) ||
+          (last && c.train.eval_at_end)) {
+        progress.finish();  // ends a live progress line before the log line
+        for (const EvalRecord& r : meta_test(last)) {
+          evaluations.append(r);
+          log.scalars(r.env_steps, {{"eval/" + r.split + "_success", r.result.mean_success}});
+        }
+      }
+
+      // 7. Checkpoint.
+      if (state_.iteration % c.train.checkpoint_every == 0 || last)
         save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
     }
     progress.finish();
-    if (c.train.eval_at_end) meta_test();
   }
 
  private:
@@ -157,16 +177,33 @@ class Trainer {
     m.train_return = ret / (n * e);
   }
 
-  void meta_test() {
+  // Meta-tests the agent as it is now: the test variations, then (eval.train_split) the
+  // training ones under their own streams. After the final iteration the test record also
+  // becomes eval.json.
+  std::vector<EvalRecord> meta_test(bool final_iteration) {
     const Config& c = setup_.config;
-    EvalResult r = evaluate(*setup_.agent, sampler_, setup_.benchmark.test_tasks, c.eval.trials,
-                            c.env.episodes_per_trial, c.eval.deterministic,
-                            static_cast<uint64_t>(c.seed));
-    write_file_atomic(paths_.eval(), to_json(r).dump(2) + "\n");
-    spdlog::info("meta-test on {} held-out tasks: mean success {:.3f} (first episode {:.3f}, "
-                 "later episodes {:.3f}) -> {}",
-                 r.tasks.size(), r.mean_success, r.first_episode_success,
-                 r.later_episodes_success, paths_.eval());
+    const uint64_t seed = static_cast<uint64_t>(c.seed);
+    const auto t0 = Clock::now();
+    std::vector<EvalRecord> records;
+    auto run_split = [&](const char* split, const std::vector<Task>& tasks, uint64_t stream) {
+      records.push_back({state_.iteration, state_.env_steps, split,
+                         evaluate(*setup_.agent, sampler_, tasks, c.eval, stream)});
+    };
+    run_split("test", setup_.benchmark.test_tasks, seed);
+    if (c.eval.train_split)
+      run_split("train", setup_.benchmark.train_tasks, derive_seed(seed, {kTagEvalTrain}));
+    if (final_iteration)
+      write_file_atomic(paths_.eval(), to_detailed_json(records.front()).dump(2) + "\n");
+    const EvalResult& test = records.front().result;
+    spdlog::info("meta-test at iteration {} ({} env steps), success over the last {} of {} "
+                 "episodes: test {:.3f} (first episode {:.3f}){} [{:.1f} s]",
+                 state_.iteration, state_.env_steps, c.eval.evaluation_episodes,
+                 c.eval.episodes(), test.mean_success, test.first_episode_success,
+                 c.eval.train_split
+                     ? fmt::format(", train {:.3f}", records.back().result.mean_success)
+                     : std::string(),
+                 seconds_since(t0));
+    return records;
   }
 
   RunPaths paths_;
@@ -225,25 +262,30 @@ void train_resume(const std::string& dir) {
   write_finished_status(paths);
 }
 
-EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials,
-                        bool stochastic) {
+EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
   const RunPaths paths{dir};
   if (!fs::exists(paths.config()))
     throw Error("'" + dir + "' holds no run (no config.toml)");
   Config config = load_config(paths.config());
-  if (trials > 0) config.eval.trials = trials;
-  if (stochastic) config.eval.deterministic = false;
-  RunSetup setup = make_setup(config);
-  load_checkpoint(checkpoint.empty() ? paths.latest() : checkpoint, *setup.agent, nullptr);
+  if (options.trials > 0) config.eval.trials = options.trials;
+  config.eval.adaptation_episodes =
+      options.adaptation_episodes.value_or(config.eval.adaptation_episodes);
+  config.eval.evaluation_episodes =
+      options.evaluation_episodes.value_or(config.eval.evaluation_episodes);
+  if (options.stochastic) config.eval.deterministic = false;
+  RunSetup setup = make_setup(config);  // validates the overrides, naming their config keys
+  const TrainState state =
+      load_checkpoint(options.checkpoint.empty() ? paths.latest() : options.checkpoint,
+                      *setup.agent, nullptr);
   const int capacity = std::min<int>(256, static_cast<int>(setup.benchmark.test_tasks.size()) *
                                               config.eval.trials);
   Sampler sampler(setup.benchmark, config.memory(), setup.slots, capacity, config.env_threads,
                   setup.device);
-  EvalResult r = evaluate(*setup.agent, sampler, setup.benchmark.test_tasks, config.eval.trials,
-                          config.env.episodes_per_trial, config.eval.deterministic,
-                          static_cast<uint64_t>(config.seed));
-  write_file_atomic(paths.eval(), to_json(r).dump(2) + "\n");
-  return r;
+  const EvalRecord record{state.iteration, state.env_steps, "test",
+                          evaluate(*setup.agent, sampler, setup.benchmark.test_tasks,
+                                   config.eval, static_cast<uint64_t>(config.seed))};
+  write_file_atomic(paths.eval(), to_detailed_json(record).dump(2) + "\n");
+  return record;
 }
 
 }  // namespace htrmrl

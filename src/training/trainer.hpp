@@ -4,12 +4,16 @@
 //   config.toml             the fully resolved configuration
 //   metrics.csv             one row per iteration
 //   events.out.tfevents.*   the same values as TensorBoard scalars, one file per (re)start
+//   evaluations.jsonl       one meta-test record per line (every eval.every iterations and
+//                           after the final one; test split, then train if eval.train_split)
 //   checkpoints/latest.pt   agent, optimiser and counters (atomic)
-//   eval.json               meta-test results (when train.eval_at_end or `htrmrl eval`)
+//   eval.json               the final test record in detail (train.eval_at_end or
+//                           `htrmrl eval`)
 //   status.json             {"state": "finished", "iteration", "env_steps"} once the run
 //                           has completed (absent while it runs or after a kill)
 #pragma once
 
+#include <optional>
 #include <string>
 
 #include "evaluation/evaluate.hpp"
@@ -25,6 +29,7 @@ struct RunPaths {
   std::string latest() const { return dir + "/checkpoints/latest.pt"; }
   std::string eval() const { return dir + "/eval.json"; }
   std::string status() const { return dir + "/status.json"; }
+  std::string evaluations() const { return dir + "/evaluations.jsonl"; }
 };
 
 // Starts a new run in dir; dir must not exist yet or be empty. Everything is validated
@@ -33,10 +38,17 @@ void train_new(const Config& config, const std::string& dir);
 // Continues the run in dir from its last checkpoint (or from scratch if it has none).
 void train_resume(const std::string& dir);
 
-// Meta-tests the run in dir with the given checkpoint (default: its latest), writes
-// eval.json and returns the result. trials <= 0 keeps the config's eval.trials; stochastic
-// samples actions whatever eval.deterministic says.
-EvalResult evaluate_run(const std::string& dir, const std::string& checkpoint, int trials,
-                        bool stochastic);
+// What `htrmrl eval` may change of the config's meta-test.
+struct EvalRunOptions {
+  std::string checkpoint;        // empty: the run's latest
+  int trials = 0;                // <= 0: eval.trials
+  std::optional<int> adaptation_episodes;  // unset: eval.adaptation_episodes
+  std::optional<int> evaluation_episodes;  // unset: eval.evaluation_episodes
+  bool stochastic = false;       // sample actions whatever eval.deterministic says
+};
+
+// Meta-tests the run in dir on its test variations with the given checkpoint, writes
+// eval.json and returns the record (iteration and env steps: the checkpoint's).
+EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options);
 
 }  // namespace htrmrl

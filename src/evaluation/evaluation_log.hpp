@@ -1,0 +1,28 @@
+// evaluations.jsonl: one JSON object per line, one per (evaluation, split), in the order
+// they ran. Rewritten whole and atomically at each append, so a reader (or a killed run)
+// never sees a torn line.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "evaluation/evaluate.hpp"
+
+namespace htrmrl {
+
+class EvaluationLog {
+ public:
+  // Keeps only the lines of iterations <= keep_until: a resumed run re-runs the iterations
+  // after its checkpoint, evaluations included.
+  EvaluationLog(std::string path, int64_t keep_until);
+  void append(const EvalRecord& record);
+
+ private:
+  void write() const;
+
+  std::string path_;
+  std::vector<std::string> lines_;
+};
+
+}  // namespace htrmrl
