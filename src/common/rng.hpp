@@ -32,6 +32,7 @@ enum StreamTag : uint64_t {
   kTagAssign = 0x61737367,    // which task each trial slot gets
   kTagEval = 0x6576616c,      // meta-test trials
   kTagEvalTrain = 0x65767472, // meta-test trials on the training variations (meta-train success)
+  kTagEmbed = 0x656d6264,     // trials played for embedding dumps (htrmrl embed)
 };
 
 // xoshiro256** generator: small, fast, and its output is the same on every platform

@@ -16,7 +16,8 @@ Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, in
 
 std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tasks,
                                       const std::vector<TrialSpec>& specs, int episodes,
-                                      bool deterministic, RolloutBuffer* buffer) {
+                                      bool deterministic, RolloutBuffer* buffer,
+                                      const EpisodeEndHook* on_episode_end) {
   const int n = static_cast<int>(specs.size());
   if (n > capacity()) throw Error("sampler asked for more trials than it has environments");
   const EnvSpec& spec = envs_.spec();
@@ -75,6 +76,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
   int remaining = n;
   while (remaining > 0) {
     PolicyOutput out;
+    Context acted_on;  // this step's contexts on the device (context agents)
     if (recurrent) {
       // Windows are still recorded: the current window's end - 1 is the step's token.
       for (int i = 0; i < n; ++i)
@@ -109,7 +111,8 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       for (int i = 0; i < n; ++i)
         if (!active[i]) row_mask(context, i)[slots_ * memory_options_.seq_len - 1] = 1.0f;
       // One batched forward pass.
-      out = agent.forward(context.to(device_));
+      acted_on = context.to(device_);
+      out = agent.forward(acted_on);
     }
     // The policy's statistics come back to the CPU.
     out.mean = out.mean.to(torch::kCPU);
@@ -133,6 +136,13 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
 
     // Step every active environment in parallel.
     envs_.step(active, actions.data(), obs.data(), steps.data());
+
+    // Embeddings of this step for the hook, computed only when some episode just ended.
+    torch::Tensor embedding;
+    if (on_episode_end)
+      for (int i = 0; i < n && !embedding.defined(); ++i)
+        if (active[i] && (steps[i].terminated || steps[i].truncated))
+          embedding = (recurrent ? state : agent.embed(acted_on)).to(torch::kCPU);
 
     // Record, remember, and move to the next episode or finish the trial.
     for (int i = 0; i < n; ++i) {
@@ -159,6 +169,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       const bool episode_end = r.terminated || r.truncated;
       memory[i].push_step(clipped.data(), r.reward, episode_end, next_obs);
       if (!episode_end) continue;
+      if (embedding.defined()) (*on_episode_end)(i, episode[i], embedding[i]);
       if (++episode[i] == episodes) {
         active[i] = 0;
         --remaining;

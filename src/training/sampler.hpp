@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "envs/vector_env.hpp"
@@ -26,16 +27,24 @@ struct TrialSpec {
   uint64_t seed = 0;
 };
 
+// Called at the last step of every episode with the embedding the agent acted on there
+// (Agent::embed of that step's context; a recurrent agent's state after reading the step's
+// token): trial = index into the specs, episode = index within the trial, embedding [d] (CPU).
+using EpisodeEndHook =
+    std::function<void(int trial, int episode, const torch::Tensor& embedding)>;
+
 class Sampler {
  public:
   Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
           int env_threads, torch::Device device);
 
   // Plays one trial per spec (at most capacity of them) on the given task list. With a
-  // buffer, records every step for PPO; deterministic = act with the mean.
+  // buffer, records every step for PPO; deterministic = act with the mean. With a hook, also
+  // computes and reports each episode's final embedding (nothing extra runs without one).
   std::vector<TrialResult> run(Agent& agent, const std::vector<Task>& tasks,
                                const std::vector<TrialSpec>& specs, int episodes,
-                               bool deterministic, RolloutBuffer* buffer);
+                               bool deterministic, RolloutBuffer* buffer,
+                               const EpisodeEndHook* on_episode_end = nullptr);
 
   int capacity() const { return envs_.size(); }
   int slots() const { return slots_; }
