@@ -19,5 +19,7 @@ Command add_bench_command(CLI::App& app);
 Command add_benchmarks_command(CLI::App& app);
 Command add_render_command(CLI::App& app);
 Command add_sweep_command(CLI::App& app);
+Command add_report_command(CLI::App& app);
+Command add_embed_command(CLI::App& app);
 
 }  // namespace htrmrl

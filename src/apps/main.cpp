@@ -12,7 +12,8 @@ int main(int argc, char** argv) {
   const std::vector<htrmrl::Command> commands = {
       htrmrl::add_train_command(app), htrmrl::add_eval_command(app),
       htrmrl::add_bench_command(app), htrmrl::add_benchmarks_command(app),
-      htrmrl::add_render_command(app), htrmrl::add_sweep_command(app)};
+      htrmrl::add_render_command(app), htrmrl::add_sweep_command(app),
+      htrmrl::add_report_command(app), htrmrl::add_embed_command(app)};
   CLI11_PARSE(app, argc, argv);
 
   spdlog::set_pattern("[%H:%M:%S] %v");
