@@ -17,6 +17,7 @@
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "reports/embed.hpp"
+#include "reports/figures.hpp"
 #include "reports/plotting.hpp"
 #include "reports/statistics.hpp"
 #include "reports/sweep_data.hpp"
@@ -144,6 +145,34 @@ TEST(SweepFiles, CorruptLinesNameTheFileAndLineAndAnUnfinishedLastLineWaits) {
       parse_rollout_success("iteration,env_steps,train_success\n1,10,0.5\n2,20,0.75\n", "m.csv");
   EXPECT_EQ(s, (Series{{10, 0.5}, {20, 0.75}}));
   EXPECT_THROW(parse_rollout_success("iteration,steps\n1,2\n", "m.csv"), Error);
+}
+
+TEST(SweepTables, EpisodesByLengthIsAKBySTableOfFinalMetaTrainSuccess) {
+  SweepData sweep;
+  sweep.grid = {{"agent.episodes", {"5", "10"}}, {"agent.seq_len", {"5", "25"}}};
+  // Two seeds per cell; the cell K=10, S=25 has no run yet.
+  const std::vector<std::tuple<std::string, std::string, double>> cells = {
+      {"5", "5", 0.4}, {"5", "5", 0.6}, {"5", "25", 1.0}, {"5", "25", 1.0}, {"10", "5", 0.9}};
+  for (const auto& [k, s, success] : cells) {
+    RunData run;
+    run.method = "agent.episodes=" + k + ",agent.seq_len=" + s;
+    run.overrides = {{"agent.episodes", k}, {"agent.seq_len", s}};
+    Evaluation early, last;
+    early.split = last.split = "train";
+    early.env_steps = 100;
+    early.success = 0.0;
+    last.env_steps = 200;
+    last.success = success;
+    run.evaluations = {last, early};  // file order need not be step order
+    sweep.runs.push_back(run);
+  }
+  const std::string table = episodes_by_length_tables(sweep);
+  EXPECT_NE(table.find("| K \\ S | S=5 | S=25 |"), std::string::npos) << table;
+  EXPECT_NE(table.find("| K=5 | 0.500 ± 0.100 (n=2) | 1.000 ± 0.000 (n=2) |"), std::string::npos)
+      << table;
+  EXPECT_NE(table.find("| K=10 | 0.900 (n=1) | – |"), std::string::npos) << table;
+  sweep.grid.pop_back();
+  EXPECT_EQ(episodes_by_length_tables(sweep), "");
 }
 
 // ---- the sampler's hook ----

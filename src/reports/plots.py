@@ -176,9 +176,11 @@ def tsne_figure(spec, out_dir):
         ax.set_xticks([])
         ax.set_yticks([])
     fig.suptitle(spec["title"], fontsize=13)
-    fig.legend(list(handles.values()), list(handles.keys()), loc="center right",
-               title=spec["legend_title"], frameon=False)
-    fig.tight_layout(rect=(0, 0, 0.86, 1))
+    fig.tight_layout()
+    # Right of the panels, whatever the labels' length: the saved box grows to take it in.
+    fig.legend(list(handles.values()), list(handles.keys()), loc="center left",
+               bbox_to_anchor=(1.0, 0.5), title=spec["legend_title"], frameon=False,
+               markerscale=1.5)
     save(fig, out_dir, spec["name"])
 
 
