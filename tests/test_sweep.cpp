@@ -247,6 +247,18 @@ TEST_F(SweepCli, RunsEveryRunSkipsFinishedOnesAndRefusesAnotherSweep) {
   EXPECT_EQ(again.output.find("started"), std::string::npos) << again.output;
   EXPECT_EQ(logs(path("s")), logs_before);
 
+  // The report builds from this real sweep: every run's final evaluations, both methods
+  // (CI installs matplotlib and scikit-learn through scripts/setup.sh).
+  const Outcome report = htrmrl("report " + path("s"));
+  ASSERT_EQ(report.code, 0) << report.output;
+  const std::string markdown = read_file(path("s/report/report.md"));
+  for (const char* method : {"| htrmrl |", "| flat |"})
+    EXPECT_NE(markdown.find(method), std::string::npos) << markdown;
+  for (const char* figure : {"success", "average_rank", "success_by_episode", "embeddings_tsne"}) {
+    EXPECT_NE(markdown.find(std::string(figure) + ".png"), std::string::npos) << figure;
+    EXPECT_TRUE(fs::exists(path("s/report/" + std::string(figure) + ".png"))) << figure;
+  }
+
   // Another sweep in the same directory is refused and changes nothing.
   const std::string manifest_text = read_file(path("s/sweep.json"));
   for (const auto& [change, needle] : std::vector<std::pair<std::string, std::string>>{
