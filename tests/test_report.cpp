@@ -23,6 +23,7 @@
 #include "reports/sweep_data.hpp"
 #include "training/sampler.hpp"
 #include "training/setup.hpp"
+#include "test_util.hpp"
 
 namespace htrmrl {
 namespace {
@@ -30,23 +31,6 @@ namespace {
 namespace fs = std::filesystem;
 using nlohmann::json;
 
-struct Outcome {
-  int code = -1;
-  std::string output;
-};
-
-// Runs a shell command, capturing stdout and stderr together.
-Outcome shell(const std::string& command) {
-  Outcome o;
-  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) o.output.append(buf, n);
-  const int status = pclose(pipe);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
-
-Outcome htrmrl(const std::string& args) { return shell(std::string(HTRMRL_BINARY) + " " + args); }
 
 // ---- statistics ----
 

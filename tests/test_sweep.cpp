@@ -146,22 +146,6 @@ TEST(SweepPlan, AnotherSweepIsToldApartFromTheSame) {
   }
 }
 
-struct Outcome {
-  int code = -1;
-  std::string output;
-};
-
-// Runs `htrmrl ARGS` through the shell, capturing stdout and stderr together.
-Outcome htrmrl(const std::string& args) {
-  Outcome o;
-  FILE* pipe = popen((std::string(HTRMRL_BINARY) + " " + args + " 2>&1").c_str(), "r");
-  char buf[4096];
-  while (size_t n = fread(buf, 1, sizeof buf, pipe)) o.output.append(buf, n);
-  const int status = pclose(pipe);
-  o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
-  return o;
-}
-
 // Tiny runs: 4 trials of 2 episodes (160 env steps) per iteration, a narrow network.
 const std::string kTiny =
     " --config " + kConfig +
@@ -170,16 +154,8 @@ const std::string kTiny =
 
 class SweepCli : public ::testing::Test {
  protected:
-  void SetUp() override {
-    root_ = fs::temp_directory_path() /
-            ("htrmrl_sweep_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(root_);
-    fs::create_directories(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  std::string path(const std::string& name) const { return (root_ / name).string(); }
-  fs::path root_;
+  std::string path(const std::string& name) const { return scratch_.path(name); }
+  ScratchDir scratch_;
 };
 
 TEST_F(SweepCli, BadGridsAreRefusedBeforeAnythingIsWritten) {

@@ -227,7 +227,7 @@ constexpr int64_t kStepsPerIteration = 480;
 TEST(Training, EventFileHoldsEveryMetricsColumn) {
   ScratchDir dir;
   const std::string run = dir.path("run");
-  const CommandOutcome o = run_htrmrl("train --out " + run + kTiny +
+  const Outcome o = htrmrl("train --out " + run + kTiny +
                                       " --set train.total_env_steps=1920");
   ASSERT_EQ(o.code, 0) << o.output;
   const auto files = event_files(run);
@@ -257,7 +257,7 @@ TEST(Training, ResumedRunHidesTheKilledRunsEventsPastItsCheckpoint) {
   ASSERT_GE(killed.size(), 2u + 4u);
   ASSERT_LT(killed.size(), 2u + 20u) << "the run finished before it could be killed";
 
-  const CommandOutcome resumed = run_htrmrl("train --resume " + run);
+  const Outcome resumed = htrmrl("train --resume " + run);
   ASSERT_EQ(resumed.code, 0) << resumed.output;
   const auto files = event_files(run);
   ASSERT_EQ(files.size(), 2u);

@@ -65,21 +65,26 @@ struct ScratchDir {
   std::filesystem::path root;
 };
 
-#ifdef HTRMRL_BINARY
-struct CommandOutcome {
+struct Outcome {
   int code = -1;
   std::string output;  // stdout and stderr together
 };
 
-// Runs `htrmrl ARGS` through the shell.
-inline CommandOutcome run_htrmrl(const std::string& args) {
-  CommandOutcome o;
-  FILE* pipe = popen((std::string(HTRMRL_BINARY) + " " + args + " 2>&1").c_str(), "r");
+// Runs a shell command, capturing stdout and stderr together.
+inline Outcome shell(const std::string& command) {
+  Outcome o;
+  FILE* pipe = popen((command + " 2>&1").c_str(), "r");
   char buf[4096];
   while (size_t n = fread(buf, 1, sizeof buf, pipe)) o.output.append(buf, n);
   const int status = pclose(pipe);
   o.code = WIFEXITED(status) ? WEXITSTATUS(status) : -1;
   return o;
+}
+
+#ifdef HTRMRL_BINARY
+// Runs `htrmrl ARGS` through the shell.
+inline Outcome htrmrl(const std::string& args) {
+  return shell(std::string(HTRMRL_BINARY) + " " + args);
 }
 
 // Starts `htrmrl ARGS` (output discarded) and kills it with SIGKILL once ready() holds, or
