@@ -132,7 +132,10 @@ std::vector<nlohmann::json> read_lines(const fs::path& file) {
 class ProtocolRuns : public ::testing::Test {
  protected:
   void SetUp() override {
-    root_ = fs::temp_directory_path() / "htrmrl_test_protocol";
+    // One directory per test: ctest runs this program's tests in parallel.
+    root_ = fs::temp_directory_path() /
+            ("htrmrl_test_protocol_" +
+             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
     fs::remove_all(root_);
   }
   void TearDown() override { fs::remove_all(root_); }

@@ -170,7 +170,8 @@ std::vector<TensorBoardEvent> tensorboard_view(const std::string& dir) {
         shown.erase(std::remove_if(shown.begin(), shown.end(),
                                    [&](const TensorBoardEvent& s) { return s.step >= e.step; }),
                     shown.end());
-      if (!e.scalars.empty()) shown.push_back(e);
+      // Iteration events only: evaluation scalars (eval/...) are events of their own.
+      if (e.scalars.count("train/success")) shown.push_back(e);
     }
   return shown;
 }
