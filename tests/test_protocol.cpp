@@ -131,15 +131,8 @@ std::vector<nlohmann::json> read_lines(const fs::path& file) {
 
 class ProtocolRuns : public ::testing::Test {
  protected:
-  void SetUp() override {
-    // One directory per test: ctest runs this program's tests in parallel.
-    root_ = fs::temp_directory_path() /
-            ("htrmrl_test_protocol_" +
-             std::string(::testing::UnitTest::GetInstance()->current_test_info()->name()));
-    fs::remove_all(root_);
-  }
-  void TearDown() override { fs::remove_all(root_); }
-  fs::path root_;
+  ScratchDir scratch_;  // one per test: ctest runs them in parallel
+  const fs::path root_ = scratch_.root;
 };
 
 TEST_F(ProtocolRuns, EvaluationsAreLoggedAndLeaveTrainingUnchanged) {
