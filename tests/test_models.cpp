@@ -33,6 +33,43 @@ Dense random_context(int64_t batch) {
   return {torch::randn({batch, kSlots, kSeq, kLayout.size()}), torch::ones({batch, kSlots, kSeq})};
 }
 
+// forward_last is the full stack read at the last position, for every norm placement and
+// with a causal mask, with padding in front (right-aligned sequences).
+TEST(Encoder, ForwardLastEqualsTheLastPositionOfForward) {
+  for (NormPlacement norm : {NormPlacement::kPre, NormPlacement::kPost, NormPlacement::kNone})
+    for (bool causal : {false, true}) {
+      torch::manual_seed(1);
+      EncoderOptions o;
+      o.norm = norm;
+      o.causal = causal;
+      Encoder encoder(o);
+      auto x = torch::randn({6, 7, o.d_model});
+      auto mask = torch::ones({6, 7});
+      mask.narrow(1, 0, 3).narrow(0, 0, 2).zero_();
+      auto full = encoder->forward(x, mask).select(1, 6);
+      EXPECT_TRUE(torch::allclose(encoder->forward_last(x, mask), full, 1e-5, 1e-5))
+          << to_string(norm) << (causal ? " causal" : "");
+    }
+}
+
+// The cached way of acting: past summaries given, only the current sequence encoded.
+TEST(HTrMRL, SummaryContextEqualsTheFullContext) {
+  auto agent = make();
+  Dense c = random_context(5);
+  c.mask.select(1, 1).narrow(0, 0, 2).zero_();  // an empty past slot in two contexts
+  c.mask.select(1, 3).narrow(1, 0, 2).zero_();  // a short current sequence
+  const int64_t d = kLayout.size();
+  auto past_tokens = c.tokens.narrow(1, 0, kSlots - 1).reshape({-1, kSeq, d});
+  auto past_mask = c.mask.narrow(1, 0, kSlots - 1).reshape({-1, kSeq});
+  SummaryContext summary{agent->summarize(past_tokens, past_mask).view({5, kSlots - 1, -1}),
+                         past_mask.select(1, kSeq - 1).view({5, kSlots - 1}),
+                         c.tokens.select(1, kSlots - 1), c.mask.select(1, kSlots - 1)};
+  auto full = agent->forward(c), cached = agent->forward(summary);
+  EXPECT_TRUE(torch::allclose(cached.mean, full.mean, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(cached.value, full.value, 1e-5, 1e-6));
+  EXPECT_TRUE(torch::allclose(agent->embed(summary), agent->embed(c), 1e-5, 1e-6));
+}
+
 TEST(HTrMRL, OutputShapes) {
   auto agent = make();
   auto out = agent->forward(random_context(7));

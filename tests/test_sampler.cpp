@@ -2,6 +2,7 @@
 // other trials share the batch or ran before it (memory never crosses a trial boundary).
 #include <gtest/gtest.h>
 
+#include "training/actor.hpp"
 #include "training/sampler.hpp"
 #include "training/setup.hpp"
 
@@ -49,6 +50,77 @@ TEST(Sampler, RecordsEveryStepWithItsWindows) {
     EXPECT_LE(w[0].end, 21);
     EXPECT_EQ(w[1].end, 21 + 5 + 1);
   }
+}
+
+// Acting on cached past summaries (Actor's cached way) is the same policy as re-encoding
+// every slot at every step: the same recorded actions, log-probabilities and values up to
+// float rounding, with far fewer sequences encoded when past windows are drawn per episode.
+void expect_cached_equals_full(const std::string& sampling, const std::string& resample) {
+  SCOPED_TRACE(sampling + ", resample per " + resample);
+  Config c;
+  c.env.benchmark = "point-robot";
+  c.env.episodes_per_trial = 4;
+  c.agent.episodes = 3;  // K = 3 < episodes: per-episode sampling drops the oldest episode
+  c.agent.sampling = sampling;
+  c.agent.resample = resample;
+  RunSetup s = make_setup(c);
+  // Policy outputs that depend visibly on the context (the initial mean head is tiny).
+  {
+    torch::NoGradGuard g;
+    torch::manual_seed(3);
+    for (auto& p : s.agent->named_parameters())
+      if (p.key().find("policy") != std::string::npos) p.value().normal_(0, 0.5);
+  }
+  const std::vector<TrialSpec> specs{{0, 11}, {3, 12}, {5, 13}};
+  RolloutBuffer cached, full;
+  Sampler(s.benchmark, c.memory(), s.slots, 3, 1, s.device, true)
+      .run(*s.agent, s.benchmark.train_tasks, specs, 4, false, &cached);
+  Sampler(s.benchmark, c.memory(), s.slots, 3, 1, s.device, false)
+      .run(*s.agent, s.benchmark.train_tasks, specs, 4, false, &full);
+  ASSERT_EQ(cached.size(), full.size());
+  for (size_t t = 0; t < specs.size(); ++t) {
+    const TrialRecord &a = cached.trials[t], &b = full.trials[t];
+    ASSERT_EQ(a.steps(), b.steps());
+    for (int i = 0; i < a.steps(); ++i) {
+      ASSERT_NEAR(a.log_probs[i], b.log_probs[i], 1e-4) << "trial " << t << " step " << i;
+      ASSERT_NEAR(a.values[i], b.values[i], 1e-5) << "trial " << t << " step " << i;
+    }
+    for (size_t j = 0; j < a.actions.size(); ++j) ASSERT_NEAR(a.actions[j], b.actions[j], 1e-4);
+  }
+}
+
+TEST(Sampler, CachedActingEqualsFullReencoding) {
+  expect_cached_equals_full("per_episode", "episode");
+  expect_cached_equals_full("random_episodes", "episode");
+  expect_cached_equals_full("per_episode", "step");
+}
+
+TEST(Actor, CachedWayEncodesEachPastWindowOncePerDraw) {
+  Config c;
+  c.env.benchmark = "point-robot";
+  c.env.episodes_per_trial = 4;
+  RunSetup s = make_setup(c);  // K = 25: 4 slots in use, 20-step episodes
+  RolloutBuffer buffer;
+  Sampler(s, 2).run(*s.agent, s.benchmark.train_tasks, {{0, 1}, {1, 2}}, 4, false, &buffer);
+  // Replay the rollout's acting both ways, counting the sequences encoded.
+  auto replay = [&](bool cache) {
+    torch::NoGradGuard g;
+    Actor actor(*s.agent, 2, s.slots, c.agent.seq_len, s.layout, s.device, cache);
+    std::vector<const float*> tokens{buffer.trials[0].tokens.data(),
+                                     buffer.trials[1].tokens.data()};
+    std::vector<char> active{1, 1};
+    std::vector<Window> windows(2 * s.slots);
+    for (int step = 0; step < buffer.trials[0].steps(); ++step) {
+      for (int r = 0; r < 2; ++r)
+        std::copy_n(&buffer.trials[r].windows[step * s.slots], s.slots, &windows[r * s.slots]);
+      actor.act(tokens.data(), windows.data(), active.data());
+    }
+    return actor.encoded_sequences();
+  };
+  // Full: every slot of both rows at each of the 80 steps. Cached: the current sequence per
+  // step, plus each episode's past windows once (0 + 1 + 2 + 3 per trial).
+  EXPECT_EQ(replay(false), 2 * 80 * s.slots);
+  EXPECT_EQ(replay(true), 2 * 80 + 2 * (0 + 1 + 2 + 3));
 }
 
 }  // namespace

@@ -95,24 +95,32 @@ class UpdateUnits {
   virtual void begin_epoch() {}
   virtual PolicyOutput evaluate(const std::vector<int64_t>& order, int64_t begin, int64_t end,
                                 std::vector<int64_t>& samples) = 0;
+  // Sequences encoded so far (context agents; the work deduplication saves).
+  virtual int64_t encoded_sequences() const { return 0; }
 };
 
 // Context agents: a unit is one sample, its context rebuilt from tokens and windows.
 class SampleUnits : public UpdateUnits {
  public:
-  SampleUnits(Agent& agent, const RolloutBuffer& buffer, const torch::Device& device)
-      : agent_(agent), buffer_(buffer), device_(device) {}
+  SampleUnits(Agent& agent, const RolloutBuffer& buffer, bool deduplicate,
+              const torch::Device& device)
+      : agent_(agent), buffer_(buffer), deduplicate_(deduplicate), device_(device) {}
   int64_t size() const override { return buffer_.size(); }
   PolicyOutput evaluate(const std::vector<int64_t>& order, int64_t begin, int64_t end,
                         std::vector<int64_t>& samples) override {
     samples.assign(order.begin() + begin, order.begin() + end);
-    return agent_.forward(buffer_.gather(order, begin, end).to(device_));
+    Context context = buffer_.gather(order, begin, end, deduplicate_);
+    encoded_ += context.tokens.size(0);
+    return agent_.forward(context.to(device_));
   }
+  int64_t encoded_sequences() const override { return encoded_; }
 
  private:
   Agent& agent_;
   const RolloutBuffer& buffer_;
+  bool deduplicate_;
   torch::Device device_;
+  int64_t encoded_ = 0;
 };
 
 // Recurrent agents: a unit is one segment of bptt tokens (truncated BPTT).
@@ -242,7 +250,7 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
   if (auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent))
     units = std::make_unique<SegmentUnits>(*recurrent, buffer, options.bptt, device);
   else
-    units = std::make_unique<SampleUnits>(agent, buffer, device);
+    units = std::make_unique<SampleUnits>(agent, buffer, options.deduplicate, device);
   const int64_t n = units->size();
   const int64_t mb_size = (n + options.minibatches - 1) / options.minibatches;
   std::vector<int64_t> order(n), samples;
@@ -311,6 +319,7 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
   stats.approx_kl = kl_sum / updates;
   stats.clip_fraction = clip_sum / updates;
   stats.minibatch_steps = updates;
+  stats.encoded_sequences = units->encoded_sequences();
   return stats;
 }
 

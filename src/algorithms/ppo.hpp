@@ -24,6 +24,9 @@ struct PpoOptions {
   bool normalize_advantages = true;
   double target_kl = 0.0;  // > 0: stop the update once a minibatch's KL exceeds 1.5x this
   int bptt = 32;  // recurrent agents: tokens per truncated-BPTT segment
+  // Context agents: encode each distinct sequence of a minibatch once (RolloutBuffer::gather);
+  // false re-encodes every slot of every sample, the naive path bench compares against.
+  bool deduplicate = true;
 };
 
 struct PpoStats {
@@ -37,6 +40,7 @@ struct PpoStats {
   double explained_variance = 0.0;
   double first_ratio_error = 0.0;  // max |ratio - 1| in the first minibatch: 0 up to rounding
   int64_t samples = 0;
+  int64_t encoded_sequences = 0;   // context agents: sequences encoded over all minibatches
 };
 
 // GAE over each trial as one path: the trial, not the episode, is the agent's lifetime, so

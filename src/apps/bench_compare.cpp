@@ -16,21 +16,13 @@
 #include <new>
 #include <sstream>
 
+#include "common/runtime.hpp"
 #include "training/setup.hpp"
 
 namespace htrmrl {
 namespace {
 
 using Clock = std::chrono::steady_clock;
-
-// A field of /proc/self/status in bytes (VmRSS, VmHWM, VmSize), 0 if unreadable.
-int64_t status_bytes(const std::string& field) {
-  std::ifstream in("/proc/self/status");
-  std::string line;
-  while (std::getline(in, line))
-    if (line.rfind(field + ":", 0) == 0) return std::stoll(line.substr(field.size() + 1)) * 1024;
-  return 0;
-}
 
 // Resets VmHWM to the current RSS (Linux >= 4.0); false where the kernel refuses.
 bool reset_peak() {
@@ -87,7 +79,7 @@ nlohmann::json measure(const std::string& kind, int k, int s, const CompareOptio
     optimizer.step();
     return loss.item<double>();  // waits for the device
   };
-  const int64_t rss_before = status_bytes("VmRSS");
+  const int64_t rss_before = process_status_bytes("VmRSS");
   const bool peak_reset = reset_peak();
   std::vector<double> times;
   for (int r = 0; r <= o.repeats; ++r) {
@@ -96,7 +88,7 @@ nlohmann::json measure(const std::string& kind, int k, int s, const CompareOptio
     if (r > 0) times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
   }
   std::sort(times.begin(), times.end());
-  const int64_t peak = status_bytes("VmHWM");
+  const int64_t peak = process_status_bytes("VmHWM");
   nlohmann::json result{{"status", "ok"},
                         {"seconds_per_step", times[times.size() / 2]},
                         {"peak_rss_increase_mb", (peak - rss_before) / 1048576.0},
@@ -126,7 +118,7 @@ nlohmann::json run_compare_cell(const CompareOptions& o, const std::string& cell
   // Cap the address space on the CPU, so an oversized cell fails its allocation here (a
   // bad_alloc or c10::Error) instead of waking the kernel's OOM killer on a shared machine.
   if (o.device == "cpu" && o.memory_limit_gb > 0) {
-    const auto cap = static_cast<rlim_t>(status_bytes("VmSize") + o.memory_limit_gb * (1 << 30));
+    const auto cap = static_cast<rlim_t>(process_status_bytes("VmSize") + o.memory_limit_gb * (1 << 30));
     rlimit limit{cap, cap};
     setrlimit(RLIMIT_AS, &limit);
   }

@@ -1,128 +1,49 @@
-// htrmrl bench: throughput of the three costs of meta-training, at the paper's default
-// context (K = 25, S = 5, d_model 32, two blocks each) on point-robot-sparse with trials of
-// 25 episodes, so that all K context slots are in use.
-//   inference  env steps/s of batched policy forward passes (contexts prebuilt)
-//   update     samples/s of one PPO epoch over a stored rollout
-//   loop       env steps/s of whole iterations: rollout + GAE + update (ppo.epochs)
-// Each figure is the median of --repeats timed repetitions after one warm-up.
-// `--compare-flat` instead times the flat transformer against HTrMRL (bench_compare.hpp).
+// htrmrl bench: throughput of inference, update and whole loop, each beside the naive path
+// it replaces (bench_throughput.hpp), by default at the paper's context (K = 25, S = 5,
+// d_model 32, two blocks each) on point-robot-sparse with trials of 25 episodes, so that all
+// K context slots are in use; `--config` benches a run's configuration instead.
+// `--compare-flat` times the flat transformer against HTrMRL (bench_compare.hpp).
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
-#include <algorithm>
-#include <chrono>
 #include <iostream>
 
 #include "apps/bench_compare.hpp"
+#include "apps/bench_throughput.hpp"
 #include "apps/commands.hpp"
+#include "common/error.hpp"
 #include "common/files.hpp"
-#include "common/rng.hpp"
-#include "training/sampler.hpp"
-#include "training/setup.hpp"
 
 namespace htrmrl {
-namespace {
-
-using Clock = std::chrono::steady_clock;
-
-template <typename F>
-double median_seconds(int repeats, F&& body) {
-  body();  // warm-up: allocator and thread pools settle
-  std::vector<double> times;
-  for (int r = 0; r < repeats; ++r) {
-    auto t0 = Clock::now();
-    body();
-    times.push_back(std::chrono::duration<double>(Clock::now() - t0).count());
-  }
-  std::sort(times.begin(), times.end());
-  return times[times.size() / 2];
-}
-
-std::vector<TrialSpec> bench_trials(int n, int num_tasks, uint64_t round) {
-  std::vector<TrialSpec> specs(n);
-  for (int i = 0; i < n; ++i)
-    specs[i] = {i % num_tasks, derive_seed(7, {round, static_cast<uint64_t>(i)})};
-  return specs;
-}
-
-nlohmann::json run_bench(Config config, int repeats, int batch) {
-  config.env.episodes_per_trial = config.agent.episodes;
-  config.ppo.trials_per_iter = batch;
-  config.ppo.target_kl = 0;  // every minibatch step is taken: the work is the same each time
-  RunSetup s = make_setup(config);
-  const auto& tasks = s.benchmark.train_tasks;
-  Sampler sampler(s.benchmark, config.memory(), s.slots, batch, config.env_threads, s.device);
-  const int episodes = config.env.episodes_per_trial;
-
-  // A rollout with every slot in use, reused for the inference and update figures.
-  RolloutBuffer buffer;
-  sampler.run(*s.agent, tasks, bench_trials(batch, tasks.size(), 0), episodes, false, &buffer);
-  compute_gae(buffer, config.ppo.gamma, config.ppo.gae_lambda);
-
-  // Inference: forward passes over `batch` contexts taken from the end of the trials.
-  std::vector<int64_t> ids(batch);
-  for (int i = 0; i < batch; ++i) ids[i] = (i + 1) * buffer.size() / batch - 1;
-  Context context = buffer.gather(ids, 0, batch).to(s.device);
-  const double t_inf = median_seconds(repeats, [&] {
-    torch::NoGradGuard no_grad;
-    for (int k = 0; k < 10; ++k) s.agent->forward(context).mean.to(torch::kCPU);
-  });
-
-  // Update: one epoch over the stored rollout.
-  torch::optim::Adam optimizer(s.agent->parameters(), torch::optim::AdamOptions(config.ppo.lr));
-  PpoOptions one_epoch = config.ppo_options();
-  one_epoch.epochs = 1;
-  const double t_upd = median_seconds(repeats, [&] {
-    ppo_update(*s.agent, optimizer, buffer, one_epoch, 1, s.device);
-  });
-
-  // Whole loop: rollout, advantages, update with the configured epochs.
-  uint64_t round = 1;
-  int64_t loop_steps = 0;
-  const double t_loop = median_seconds(std::max(1, repeats / 2), [&] {
-    sampler.run(*s.agent, tasks, bench_trials(batch, tasks.size(), round++), episodes, false,
-                &buffer);
-    compute_gae(buffer, config.ppo.gamma, config.ppo.gae_lambda);
-    ppo_update(*s.agent, optimizer, buffer, config.ppo_options(), round, s.device);
-    loop_steps = buffer.size();
-  });
-
-  return {{"device", config.device},
-          {"threads", config.threads},
-          {"K", config.agent.episodes},
-          {"S", config.agent.seq_len},
-          {"d_model", config.agent.d_model},
-          {"batch_envs", batch},
-          {"repeats", repeats},
-          {"inference_env_steps_per_s", 10.0 * batch / t_inf},
-          {"update_samples_per_s", buffer.size() / t_upd},
-          {"update_minibatches", config.ppo.minibatches},
-          {"loop_env_steps_per_s", loop_steps / t_loop},
-          {"loop_epochs", config.ppo.epochs},
-          {"rollout_bytes_per_step", static_cast<double>(buffer.bytes()) / buffer.size()}};
-}
-
-}  // namespace
 
 Command add_bench_command(CLI::App& app) {
   struct Options {
     std::string json;
-    std::string device = "cpu";
-    int threads = 1, repeats = 5, batch = 16;
-    bool compare_flat = false;
+    std::string device;  // empty: the config's (cpu for the built-in one)
+    std::string config;
+    std::vector<std::string> sets;
+    int threads = 0, repeats = 5, batch = 16;  // threads 0: the config's (1 built in)
+    bool compare_flat = false, skip_naive = false;
     std::string cell;  // internal: one comparison cell, run by --compare-flat in a child
     CompareOptions compare;
   };
   auto opts = std::make_shared<Options>();
   auto* cmd = app.add_subcommand("bench", "Measure inference, update and whole-loop throughput");
   cmd->add_option("--json", opts->json, "also write the results to this JSON file");
-  cmd->add_option("--device", opts->device, "cpu or cuda");
-  cmd->add_option("--threads", opts->threads, "LibTorch intra-op threads")
+  cmd->add_option("--device", opts->device, "cpu or cuda (default: the config's, cpu)");
+  cmd->add_option("--threads", opts->threads,
+                  "LibTorch intra-op threads (default: the config's, 1)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--repeats", opts->repeats, "timed repetitions (median reported)")
       ->check(CLI::PositiveNumber);
   cmd->add_option("--batch", opts->batch, "environments (trials) per batch")
       ->check(CLI::PositiveNumber);
+  cmd->add_option("--config", opts->config,
+                  "bench this run configuration as it is (trials, episodes, epochs, threads)")
+      ->check(CLI::ExistingFile);
+  cmd->add_option("--set", opts->sets, "override one key of --config: --set ppo.epochs=4");
+  cmd->add_flag("--skip-naive", opts->skip_naive,
+                "measure only the fast paths (no full re-encoding, no per-sample update)");
   cmd->add_flag("--compare-flat", opts->compare_flat,
                 "time one PPO minibatch step and peak memory of the flat transformer against "
                 "HTrMRL for K in {5,25,50} x S in {5,25,50}, all slots full");
@@ -137,8 +58,8 @@ Command add_bench_command(CLI::App& app) {
   return {cmd, [opts] {
             if (opts->compare_flat || !opts->cell.empty()) {
               CompareOptions o = opts->compare;
-              o.device = opts->device;
-              o.threads = opts->threads;
+              if (!opts->device.empty()) o.device = opts->device;
+              if (opts->threads > 0) o.threads = opts->threads;
               o.repeats = opts->repeats;
               nlohmann::json result =
                   opts->cell.empty() ? run_compare_flat(o) : run_compare_cell(o, opts->cell);
@@ -146,10 +67,20 @@ Command add_bench_command(CLI::App& app) {
               if (!opts->json.empty()) write_file_atomic(opts->json, result.dump(2) + "\n");
               return;
             }
-            Config config;
-            config.device = opts->device;
-            config.threads = opts->threads;
-            nlohmann::json result = run_bench(config, opts->repeats, opts->batch);
+            // The built-in bench config, or a run's; --device and --threads override either.
+            if (opts->config.empty() && !opts->sets.empty())
+              throw Error("--set overrides keys of --config; give --config too");
+            Config config = opts->config.empty() ? Config{} : load_config(opts->config);
+            for (const auto& set : opts->sets) apply_override(config, set);
+            if (!opts->device.empty()) config.device = opts->device;
+            if (opts->threads > 0) config.threads = opts->threads;
+            validate(config);
+            ThroughputOptions o;
+            o.repeats = opts->repeats;
+            o.batch = opts->batch;
+            o.from_config = !opts->config.empty();
+            o.skip_naive = opts->skip_naive;
+            nlohmann::json result = run_throughput_bench(config, o);
             std::cout << result.dump(2) << "\n";
             if (!opts->json.empty()) write_file_atomic(opts->json, result.dump(2) + "\n");
           }};

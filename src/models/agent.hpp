@@ -46,6 +46,29 @@ class Agent : public torch::nn::Module {
   virtual std::string kind() const = 0;
 };
 
+// A context whose past slots arrive already summarised: the acting side of an agent whose
+// sequences are encoded independently (HTrMRL's T1) encodes a past window once, when it is
+// drawn, and per step only the current sequence.
+struct SummaryContext {
+  torch::Tensor past;          // [B, slots - 1, d]: the past slots' sequence summaries
+  torch::Tensor past_mask;     // [B, slots - 1], 1 = a real sequence, 0 = an empty slot
+  torch::Tensor current;       // [B, S, token_dim]: the current sequences' raw tokens
+  torch::Tensor current_mask;  // [B, S]
+};
+
+// An agent that can act on a SummaryContext. For every context c, forward(c) equals (up to
+// float rounding) forward(SummaryContext{summarize(c's past sequences), ..., c's current}).
+// The sampler detects it (dynamic_cast) and caches the summaries while an episode runs.
+class SummaryAgent : public Agent {
+ public:
+  using Agent::embed;
+  using Agent::forward;
+  // Summaries [N, d] of raw sequences tokens [N, S, token_dim] with mask [N, S].
+  virtual torch::Tensor summarize(const torch::Tensor& tokens, const torch::Tensor& mask) = 0;
+  virtual PolicyOutput forward(const SummaryContext& context) = 0;
+  virtual torch::Tensor embed(const SummaryContext& context) = 0;
+};
+
 // An agent with a recurrent state over a trial's tokens (RL^2). The sampler and the PPO update
 // detect it (dynamic_cast) and feed it tokens one at a time or in segments instead of
 // contexts; forward(Context) is not how it acts. States are [B, state_size()] on the module's

@@ -53,10 +53,10 @@ torch::Tensor TrMRLAgent::encode_sequences(const Context& context) {
 }
 
 torch::Tensor TrMRLAgent::summarise(const torch::Tensor& x, const Context& context) {
-  // Only the current (last) slot is read: with agent.episodes = 1 it is the only one.
-  auto h = encode(x, context.mask);
-  auto current = context.index.select(1, context.slots() - 1);
-  return h.select(1, h.size(1) - 1).index_select(0, current);
+  // Only the current (last) slot is read (with agent.episodes = 1 it is the only one), at
+  // its last position: the current state.
+  auto h = encoder_->forward_last(embedding_->forward(x) + positions_, context.mask);
+  return h.index_select(0, context.index.select(1, context.slots() - 1));
 }
 
 FlatAgent::FlatAgent(const BaselineOptions& options, TokenLayout layout, int seq_len, int slots)
@@ -77,8 +77,7 @@ torch::Tensor FlatAgent::summarise(const torch::Tensor& x, const Context& contex
   // Positions run over the flattened sequence, end-aligned like the slots and tokens, so
   // the current state keeps the last position whatever the number of slots.
   const int64_t first = positions_.size(0) - length;
-  auto h = encoder_->forward(flat + positions_.narrow(0, first, length), mask);
-  return h.select(1, length - 1);
+  return encoder_->forward_last(flat + positions_.narrow(0, first, length), mask);
 }
 
 }  // namespace htrmrl

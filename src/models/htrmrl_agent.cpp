@@ -27,20 +27,36 @@ HTrMRLAgent::HTrMRLAgent(const HTrMRLOptions& options, TokenLayout layout, int s
   }
 }
 
+torch::Tensor HTrMRLAgent::z_seq(const torch::Tensor& x, const torch::Tensor& mask) {
+  // T1 over each sequence independently, positions added after phi1; sequences are
+  // right-aligned, so the last position summarises the sequence.
+  return t1_->forward_last(phi1_->forward(x) + positions_, mask);
+}
+
+torch::Tensor HTrMRLAgent::z_task(const torch::Tensor& z_seq, const torch::Tensor& slot_mask) {
+  // T2 over the K summaries without positions; empty slots are masked keys.
+  return t2_->forward_last(z_seq, slot_mask);
+}
+
 HTrMRLAgent::Features HTrMRLAgent::encode(const Context& context) {
   const int64_t b = context.batch(), k = context.slots(), s = context.tokens.size(1);
-  const int d = options_.t1.d_model;
   auto x = normalizer_->forward(context.tokens);
-  // T1 over every distinct sequence independently, positions added after phi1.
-  auto h = t1_->forward(phi1_->forward(x) + positions_, context.mask);
-  // z_seq = T1's output at the last position (sequences are right-aligned), per slot.
+  // Every distinct sequence through T1 once, then each context's slots picked by index.
   auto slot = context.index.reshape({-1});
-  auto z_seq = h.select(1, s - 1).index_select(0, slot).view({b, k, d});
-  // T2 over the K summaries without positions; empty slots are masked keys.
+  auto z = z_seq(x, context.mask).index_select(0, slot).view({b, k, -1});
   auto slot_mask = context.mask.select(1, s - 1).index_select(0, slot).view({b, k});
-  auto z_task = t2_->forward(z_seq, slot_mask).select(1, k - 1);
   // The current state: the last token of the current (last) sequence.
-  return {current_state(x, context, layout_.obs_dim), z_task};
+  return {current_state(x, context, layout_.obs_dim), z_task(z, slot_mask)};
+}
+
+HTrMRLAgent::Features HTrMRLAgent::encode(const SummaryContext& context) {
+  // Only the current sequences go through T1; the past slots' summaries are given.
+  auto x = normalizer_->forward(context.current);
+  auto current = z_seq(x, context.current_mask).unsqueeze(1);
+  auto z = torch::cat({context.past, current}, 1);
+  auto slot_mask =
+      torch::cat({context.past_mask, context.past_mask.new_ones({x.size(0), 1})}, 1);
+  return {x.select(1, x.size(1) - 1).narrow(-1, 0, layout_.obs_dim), z_task(z, slot_mask)};
 }
 
 PolicyOutput HTrMRLAgent::forward(const Context& context) {
@@ -48,6 +64,19 @@ PolicyOutput HTrMRLAgent::forward(const Context& context) {
   return heads_.forward(f.state, f.z_task);
 }
 
+PolicyOutput HTrMRLAgent::forward(const SummaryContext& context) {
+  auto f = encode(context);
+  return heads_.forward(f.state, f.z_task);
+}
+
 torch::Tensor HTrMRLAgent::embed(const Context& context) { return encode(context).z_task; }
+
+torch::Tensor HTrMRLAgent::embed(const SummaryContext& context) {
+  return encode(context).z_task;
+}
+
+torch::Tensor HTrMRLAgent::summarize(const torch::Tensor& tokens, const torch::Tensor& mask) {
+  return z_seq(normalizer_->forward(tokens), mask);
+}
 
 }  // namespace htrmrl

@@ -23,21 +23,29 @@ struct HTrMRLOptions {
   HeadOptions heads() const { return {use_state, value_input, hidden, init_std}; }
 };
 
-class HTrMRLAgent : public Agent {
+class HTrMRLAgent : public SummaryAgent {
  public:
   HTrMRLAgent(const HTrMRLOptions& options, TokenLayout layout, int seq_len);
   PolicyOutput forward(const Context& context) override;
   torch::Tensor embed(const Context& context) override;
+  torch::Tensor summarize(const torch::Tensor& tokens, const torch::Tensor& mask) override;
+  PolicyOutput forward(const SummaryContext& context) override;
+  torch::Tensor embed(const SummaryContext& context) override;
   ObsNormalizer& normalizer() override { return normalizer_; }
   std::string kind() const override { return "htrmrl"; }
 
  private:
-  // Normalised tokens, the current state, and z_task.
+  // The normalised current state and z_task.
   struct Features {
     torch::Tensor state;
     torch::Tensor z_task;
   };
   Features encode(const Context& context);
+  Features encode(const SummaryContext& context);
+  // z_seq [N, d]: T1's output at the last position of normalised sequences x [N, S, D].
+  torch::Tensor z_seq(const torch::Tensor& x, const torch::Tensor& mask);
+  // z_task [B, d]: T2 over the slots' summaries [B, K, d], read at the current (last) slot.
+  torch::Tensor z_task(const torch::Tensor& z_seq, const torch::Tensor& slot_mask);
 
   HTrMRLOptions options_;
   TokenLayout layout_;

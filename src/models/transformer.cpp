@@ -38,35 +38,45 @@ EncoderBlockImpl::EncoderBlockImpl(const EncoderOptions& options) : options_(opt
   }
 }
 
-torch::Tensor EncoderBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& key_bias) {
+torch::Tensor EncoderBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& key_bias,
+                                       bool last_only) {
   // Project to heads: [B, H, L, d_head] each for q, k, v.
   const int64_t b = x.size(0), l = x.size(1), h = options_.heads, dh = options_.d_model / h;
   auto qkv = qkv_->forward(x).view({b, l, 3, h, dh}).permute({2, 0, 3, 1, 4});
   auto q = qkv[0], k = qkv[1], v = qkv[2];
+  // With last_only, one query (the last position) against every key.
+  auto bias = key_bias;
+  if (last_only) {
+    q = q.narrow(2, l - 1, 1);
+    if (bias.size(2) > 1) bias = bias.narrow(2, l - 1, 1);
+  }
   // Scaled dot-product attention; padded keys get a large negative bias, not -inf, so a
   // row with no real key stays finite instead of turning into NaN.
   auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
-  auto weights = drop_->forward(torch::softmax(scores + key_bias, -1));
-  auto y = torch::matmul(weights, v).transpose(1, 2).reshape({b, l, options_.d_model});
+  auto weights = drop_->forward(torch::softmax(scores + bias, -1));
+  auto y = torch::matmul(weights, v).transpose(1, 2).reshape({b, q.size(2), options_.d_model});
   return out_->forward(y);
 }
 
-torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias) {
+torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias,
+                                        bool last_only) {
   auto ff = [&](const torch::Tensor& y) {
     return ff2_->forward(drop_->forward(torch::relu(ff1_->forward(y))));
   };
+  // The residual stream of the positions computed: all, or the last one.
+  auto x_out = last_only ? x.narrow(1, x.size(1) - 1, 1) : x;
   switch (options_.norm) {
     case NormPlacement::kPre: {
-      auto y = x + drop_->forward(attend(norm1_->forward(x), key_bias));
+      auto y = x_out + drop_->forward(attend(norm1_->forward(x), key_bias, last_only));
       return y + drop_->forward(ff(norm2_->forward(y)));
     }
     case NormPlacement::kPost: {
-      auto y = norm1_->forward(x + drop_->forward(attend(x, key_bias)));
+      auto y = norm1_->forward(x_out + drop_->forward(attend(x, key_bias, last_only)));
       return norm2_->forward(y + drop_->forward(ff(y)));
     }
     case NormPlacement::kNone:
     default: {
-      auto y = x + drop_->forward(attend(x, key_bias));
+      auto y = x_out + drop_->forward(attend(x, key_bias, last_only));
       return y + drop_->forward(ff(y));
     }
   }
@@ -100,15 +110,29 @@ EncoderImpl::EncoderImpl(const EncoderOptions& options) : options_(options) {
         "final_norm", torch::nn::LayerNorm(torch::nn::LayerNormOptions({options.d_model})));
 }
 
-torch::Tensor EncoderImpl::forward(torch::Tensor x, const torch::Tensor& mask) {
+torch::Tensor EncoderImpl::attention_bias(const torch::Tensor& mask, int64_t length) const {
   // [B, L] -> additive key bias [B, 1, 1, L].
   auto bias = ((1.0 - mask) * -1e9).unsqueeze(1).unsqueeze(1);
-  if (options_.causal) {
-    // Add a [L, L] bias hiding later keys: [B, 1, 1, L] + [L, L] broadcasts to [B, 1, L, L].
-    const int64_t l = x.size(1);
-    bias = bias + torch::ones({l, l}, bias.options()).triu(1) * -1e9;
-  }
+  // Causal: add a [L, L] bias hiding later keys; [B, 1, 1, L] + [L, L] broadcasts to [B, 1, L, L].
+  if (options_.causal)
+    bias = bias + torch::ones({length, length}, bias.options()).triu(1) * -1e9;
+  return bias;
+}
+
+torch::Tensor EncoderImpl::forward(torch::Tensor x, const torch::Tensor& mask) {
+  auto bias = attention_bias(mask, x.size(1));
   for (const auto& block : *blocks_) x = block->as<EncoderBlock>()->forward(x, bias);
+  return final_norm_ ? final_norm_->forward(x) : x;
+}
+
+torch::Tensor EncoderImpl::forward_last(torch::Tensor x, const torch::Tensor& mask) {
+  auto bias = attention_bias(mask, x.size(1));
+  // Every block but the last computes all positions: the last one's keys need them.
+  const size_t n = blocks_->size();
+  for (size_t i = 0; i < n; ++i)
+    x = (*blocks_)[i]->as<EncoderBlock>()->forward(x, bias, /*last_only=*/i + 1 == n);
+  if (n == 0) x = x.narrow(1, x.size(1) - 1, 1);
+  x = x.select(1, 0);
   return final_norm_ ? final_norm_->forward(x) : x;
 }
 

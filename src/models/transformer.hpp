@@ -33,13 +33,16 @@ class EncoderBlockImpl : public torch::nn::Module {
   explicit EncoderBlockImpl(const EncoderOptions& options);
   // x [B, L, d]; key_bias [B, 1, 1, L]: 0 for real tokens, a large negative for padding.
   // key_bias may also be [B, 1, L, L] (a per-query bias, e.g. key padding plus causal mask).
-  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias);
+  // last_only: only the last position's output, [B, 1, d] (keys and values still read all
+  // positions), for a stack's final block when callers read nothing else.
+  torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
+                        bool last_only = false);
   // T-Fixup for a stack of `layers` blocks: xavier-uniform weights, then q/k/v scaled by
   // 0.67 N^-1/4 sqrt(2), attention output and feed-forward by 0.67 N^-1/4.
   void t_fixup(int layers);
 
  private:
-  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& key_bias);
+  torch::Tensor attend(const torch::Tensor& x, const torch::Tensor& key_bias, bool last_only);
 
   EncoderOptions options_;
   torch::nn::Linear qkv_{nullptr}, out_{nullptr}, ff1_{nullptr}, ff2_{nullptr};
@@ -55,11 +58,17 @@ class EncoderImpl : public torch::nn::Module {
   // x [B, L, d]; mask [B, L] with 1 for real tokens. Rows with no real token give finite
   // garbage that callers must mask out downstream.
   torch::Tensor forward(torch::Tensor x, const torch::Tensor& mask);
+  // The output at the last position only, [B, d]: equal (up to float rounding) to
+  // forward(x, mask).select(1, L - 1), with the last block computing one query instead of L.
+  torch::Tensor forward_last(torch::Tensor x, const torch::Tensor& mask);
   // Re-initialises every block with T-Fixup (N = this stack's number of blocks).
   void t_fixup();
   int blocks() const { return options_.blocks; }
 
  private:
+  // The additive attention bias of mask [B, L]: [B, 1, 1, L], or [B, 1, L, L] when causal.
+  torch::Tensor attention_bias(const torch::Tensor& mask, int64_t length) const;
+
   EncoderOptions options_;
   torch::nn::ModuleList blocks_;
   torch::nn::LayerNorm final_norm_{nullptr};  // pre-norm stacks end with one

@@ -34,6 +34,9 @@ std::vector<Field> fields(Config& c) {
       {"device", &c.device, "cpu, cuda or cuda:N (needs a CUDA LibTorch)"},
       {"threads", &c.threads, "LibTorch intra-op threads", 1, 256},
       {"env_threads", &c.env_threads, "threads stepping environments", 1, 256},
+      {"cached_acting", &c.cached_acting,
+       "act on cached past-sequence summaries (htrmrl; equal to re-encoding every slot each "
+       "step up to float rounding)"},
       {"env.benchmark", &c.env.benchmark, "benchmark name (see `htrmrl benchmarks`)"},
       {"env.episodes_per_trial", &c.env.episodes_per_trial,
        "episodes per trial; memory is wiped between trials", 1, 1000},

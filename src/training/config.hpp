@@ -20,6 +20,7 @@ struct Config {
   std::string device = "cpu";
   int threads = 1;       // LibTorch intra-op threads
   int env_threads = 1;   // environment stepping pool
+  bool cached_acting = true;  // Sampler: encode each drawn past window once (actor.hpp)
 
   struct Env {
     std::string benchmark = "point-robot-sparse";

@@ -1,18 +1,26 @@
 #include "training/sampler.hpp"
 
 #include <algorithm>
+#include <cmath>
+#include <memory>
 
 #include "common/error.hpp"
+#include "training/actor.hpp"
 
 namespace htrmrl {
 
 Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
-                 int env_threads, torch::Device device)
+                 int env_threads, torch::Device device, bool cache_summaries)
     : envs_(benchmark, capacity, env_threads),
       layout_{benchmark.spec.obs_dim, benchmark.spec.act_dim},
       memory_options_(memory),
       slots_(slots),
-      device_(device) {}
+      device_(device),
+      cache_summaries_(cache_summaries) {}
+
+Sampler::Sampler(const RunSetup& setup, int capacity)
+    : Sampler(setup.benchmark, setup.config.memory(), setup.slots, capacity,
+              setup.config.env_threads, setup.device, setup.config.cached_acting) {}
 
 std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tasks,
                                       const std::vector<TrialSpec>& specs, int episodes,
@@ -73,10 +81,19 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     return t.to(device_);
   };
 
+  // Context agents act through an Actor: full contexts, or cached past summaries.
+  std::unique_ptr<Actor> actor;
+  std::vector<const float*> token_rows(n);
+  if (!recurrent)
+    actor = std::make_unique<Actor>(agent, n, slots_, memory_options_.seq_len, layout_, device_,
+                                    cache_summaries_);
+
+  // Per-step outputs on the host, reused.
+  std::vector<float> log_probs(n), values(n);
+  const double log_sqrt_2pi = 0.5 * std::log(2.0 * M_PI);
   int remaining = n;
   while (remaining > 0) {
     PolicyOutput out;
-    Context acted_on;  // this step's contexts on the device (context agents)
     if (recurrent) {
       // Windows are still recorded: the current window's end - 1 is the step's token.
       for (int i = 0; i < n; ++i)
@@ -96,43 +113,35 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       // The current state's token: one recurrent step for every slot (finished slots read
       // zeros; their outputs are unused).
       out = recurrent->step(next_tokens(active), state);
+      out = {out.mean.to(torch::kCPU), out.log_std.to(torch::kCPU), out.value.to(torch::kCPU)};
       for (int i = 0; i < n; ++i) fed[i] += active[i];
     } else {
-      // Contexts of every slot, built on CPU from the memories.
-      Context context = allocate_context(n, slots_, memory_options_.seq_len, d);
+      // Windows of every active slot, then one batched forward pass.
       for (int i = 0; i < n; ++i) {
-        if (!active[i]) continue;
-        memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
-        gather_context(memory[i].tokens().data(), &windows[static_cast<size_t>(i) * slots_],
-                       slots_, memory_options_.seq_len, d, row_tokens(context, i),
-                       row_mask(context, i));
+        token_rows[i] = memory[i].tokens().data();
+        if (active[i]) memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
       }
-      // Finished slots keep a zero row; one unmasked token keeps their (unused) output finite.
-      for (int i = 0; i < n; ++i)
-        if (!active[i]) row_mask(context, i)[slots_ * memory_options_.seq_len - 1] = 1.0f;
-      // One batched forward pass.
-      acted_on = context.to(device_);
-      out = agent.forward(acted_on);
+      out = actor->act(token_rows.data(), windows.data(), active.data());
     }
-    // The policy's statistics come back to the CPU.
-    out.mean = out.mean.to(torch::kCPU);
-    out.log_std = out.log_std.to(torch::kCPU);
-    out.value = out.value.to(torch::kCPU);
 
-    // Actions: the mean, or mean + std * noise from each slot's own stream.
-    auto noise = torch::zeros({n, a});
-    if (!deterministic) {
-      auto acc = noise.accessor<float, 2>();
-      for (int i = 0; i < n; ++i)
-        if (active[i])
-          for (int j = 0; j < a; ++j) acc[i][j] = static_cast<float>(rng[i].normal());
+    // Actions: the mean, or mean + std * noise from each slot's own stream, and their
+    // log-density (as gaussian_log_prob computes it).
+    out = {out.mean.contiguous(), out.log_std.contiguous(), out.value.contiguous()};
+    const float* mean = out.mean.data_ptr<float>();
+    const float* log_std = out.log_std.data_ptr<float>();
+    const float* value = out.value.data_ptr<float>();
+    for (int i = 0; i < n; ++i) {
+      if (!active[i]) continue;
+      double log_prob = 0.0;
+      for (int j = 0; j < a; ++j) {
+        const size_t at = static_cast<size_t>(i) * a + j;
+        const float noise = deterministic ? 0.0f : static_cast<float>(rng[i].normal());
+        actions[at] = mean[at] + std::exp(log_std[at]) * noise;
+        log_prob += -0.5 * noise * noise - log_std[at] - log_sqrt_2pi;
+      }
+      log_probs[i] = static_cast<float>(log_prob);
+      values[i] = value[i];
     }
-    auto action = (out.mean + out.log_std.exp() * noise).contiguous();
-    auto log_prob = gaussian_log_prob(out, action).contiguous();
-    auto value = out.value.contiguous();
-    const float* log_prob_at = log_prob.data_ptr<float>();
-    const float* value_at = value.data_ptr<float>();
-    std::copy_n(action.data_ptr<float>(), static_cast<size_t>(n) * a, actions.begin());
 
     // Step every active environment in parallel.
     envs_.step(active, actions.data(), obs.data(), steps.data());
@@ -142,7 +151,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     if (on_episode_end)
       for (int i = 0; i < n && !embedding.defined(); ++i)
         if (active[i] && (steps[i].terminated || steps[i].truncated))
-          embedding = (recurrent ? state : agent.embed(acted_on)).to(torch::kCPU);
+          embedding = recurrent ? state.to(torch::kCPU) : actor->embedding();
 
     // Record, remember, and move to the next episode or finish the trial.
     for (int i = 0; i < n; ++i) {
@@ -159,8 +168,8 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
         const Window* w = &windows[static_cast<size_t>(i) * slots_];
         rec.windows.insert(rec.windows.end(), w, w + slots_);
         rec.actions.insert(rec.actions.end(), act, act + a);
-        rec.log_probs.push_back(log_prob_at[i]);
-        rec.values.push_back(value_at[i]);
+        rec.log_probs.push_back(log_probs[i]);
+        rec.values.push_back(values[i]);
         rec.rewards.push_back(r.reward);
       }
       // The token keeps the action the environment executed (clipped): bounded inputs.

@@ -9,6 +9,7 @@
 #include "envs/vector_env.hpp"
 #include "memory/rollout_buffer.hpp"
 #include "models/agent.hpp"
+#include "training/setup.hpp"
 
 namespace htrmrl {
 
@@ -35,8 +36,11 @@ using EpisodeEndHook =
 
 class Sampler {
  public:
+  // cache_summaries: act on cached past summaries when the agent offers it (actor.hpp).
   Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
-          int env_threads, torch::Device device);
+          int env_threads, torch::Device device, bool cache_summaries = true);
+  // The sampler a run's configuration asks for, with room for `capacity` trials at once.
+  Sampler(const RunSetup& setup, int capacity);
 
   // Plays one trial per spec (at most capacity of them) on the given task list. With a
   // buffer, records every step for PPO; deterministic = act with the mean. With a hook, also
@@ -56,6 +60,7 @@ class Sampler {
   MemoryOptions memory_options_;
   int slots_;
   torch::Device device_;
+  bool cache_summaries_;
 };
 
 }  // namespace htrmrl

@@ -75,8 +75,7 @@ class Trainer {
         setup_(make_setup(config)),
         optimizer_(setup_.agent->parameters(),
                    torch::optim::AdamOptions(config.ppo.lr).eps(config.ppo.adam_eps)),
-        sampler_(setup_.benchmark, config.memory(), setup_.slots, config.ppo.trials_per_iter,
-                 config.env_threads, setup_.device) {}
+        sampler_(setup_, config.ppo.trials_per_iter) {}
 
   // Loads the last checkpoint if there is one.
   void restore() {
@@ -279,8 +278,7 @@ EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
                       *setup.agent, nullptr);
   const int capacity = std::min<int>(256, static_cast<int>(setup.benchmark.test_tasks.size()) *
                                               config.eval.trials);
-  Sampler sampler(setup.benchmark, config.memory(), setup.slots, capacity, config.env_threads,
-                  setup.device);
+  Sampler sampler(setup, capacity);
   const EvalRecord record{state.iteration, state.env_steps, "test",
                           evaluate(*setup.agent, sampler, setup.benchmark.test_tasks,
                                    config.eval, static_cast<uint64_t>(config.seed))};
