@@ -40,15 +40,25 @@ TEST(Sampler, RecordsEveryStepWithItsWindows) {
   RolloutBuffer buffer;
   sampler.run(*s.agent, s.benchmark.train_tasks, {{0, 1}, {1, 2}}, 2, false, &buffer);
   ASSERT_EQ(buffer.size(), 2 * 2 * 20);
-  for (const TrialRecord& t : buffer.trials) {
+  for (int32_t trial = 0; trial < 2; ++trial) {
+    const TrialRecord& t = buffer.trials[trial];
     EXPECT_EQ(t.steps(), 40);
     EXPECT_EQ(t.tokens.size(), static_cast<size_t>(2 * 21 * s.layout.size()));
     // Step 25 is step 5 of episode 2: its past slot holds a window of episode 1 (tokens
     // 0..20), its current window ends at token 21 + 5, the state after 5 steps.
-    const Window* w = &t.windows[25 * s.slots];
+    std::vector<Window> w(s.slots);
+    buffer.windows(trial, 25, w.data());
     EXPECT_GT(w[0].length(), 0);
     EXPECT_LE(w[0].end, 21);
+    EXPECT_EQ(w[1].begin, 21 + 5 + 1 - c.agent.seq_len);
     EXPECT_EQ(w[1].end, 21 + 5 + 1);
+    // Step 2 of episode 1: no past window yet; the current one starts at the episode.
+    buffer.windows(trial, 2, w.data());
+    EXPECT_EQ(w[0].length(), 0);
+    EXPECT_EQ(w[1].begin, 0);
+    EXPECT_EQ(w[1].end, 3);
+    // Past windows are drawn once per episode, so they are stored twice, not 40 times.
+    EXPECT_EQ(t.draw_episode_begin.size(), 2u);
   }
 }
 
@@ -111,8 +121,7 @@ TEST(Actor, CachedWayEncodesEachPastWindowOncePerDraw) {
     std::vector<char> active{1, 1};
     std::vector<Window> windows(2 * s.slots);
     for (int step = 0; step < buffer.trials[0].steps(); ++step) {
-      for (int r = 0; r < 2; ++r)
-        std::copy_n(&buffer.trials[r].windows[step * s.slots], s.slots, &windows[r * s.slots]);
+      for (int r = 0; r < 2; ++r) buffer.windows(r, step, &windows[r * s.slots]);
       actor.act(tokens.data(), windows.data(), active.data());
     }
     return actor.encoded_sequences();

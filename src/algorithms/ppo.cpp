@@ -152,8 +152,7 @@ class SegmentUnits : public UpdateUnits {
 }  // namespace
 
 int32_t step_token(const RolloutBuffer& buffer, int32_t trial, int32_t step) {
-  const auto& w = buffer.trials[trial].windows;
-  return w[static_cast<size_t>(step) * buffer.slots + buffer.slots - 1].end - 1;
+  return buffer.trials[trial].step_end[step] - 1;
 }
 
 std::vector<Segment> make_segments(const RolloutBuffer& buffer, int bptt) {

@@ -136,9 +136,7 @@ Replay replay_acting(Agent& agent, const RolloutBuffer& buffer, bool cache,
         const TrialRecord& t = buffer.trials[r];
         active[r] = s < t.steps();
         tokens[r] = t.tokens.data();
-        if (active[r])
-          std::copy_n(t.windows.data() + static_cast<size_t>(s) * k, k,
-                      windows.data() + static_cast<size_t>(r) * k);
+        if (active[r]) buffer.windows(r, s, windows.data() + static_cast<size_t>(r) * k);
       }
       actor.act(tokens.data(), windows.data(), active.data());
     }

@@ -68,6 +68,7 @@ class TrialMemory {
   const std::vector<float>& tokens() const { return tokens_; }
   int num_tokens() const { return static_cast<int>(tokens_.size()) / layout_.size(); }
   int num_past_episodes() const { return static_cast<int>(past_.size()); }
+  int32_t episode_begin() const { return episode_begin_; }
   int slots() const { return slots_; }
 
  private:

@@ -49,6 +49,8 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     buffer->slots = slots_;
     buffer->seq_len = memory_options_.seq_len;
     buffer->trials.assign(n, TrialRecord{});
+    // Episodes that run to the step limit fill the reservation exactly.
+    for (auto& t : buffer->trials) t.reserve(episodes * spec.max_episode_steps, a);
   }
   for (int i = 0; i < n; ++i) {
     rng.emplace_back(specs[i].seed);
@@ -166,7 +168,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       if (buffer) {
         TrialRecord& rec = buffer->trials[i];
         const Window* w = &windows[static_cast<size_t>(i) * slots_];
-        rec.windows.insert(rec.windows.end(), w, w + slots_);
+        rec.record_windows(w, slots_, memory[i].episode_begin());
         rec.actions.insert(rec.actions.end(), act, act + a);
         rec.log_probs.push_back(log_probs[i]);
         rec.values.push_back(values[i]);
