@@ -6,6 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config
   libtorch-dev libopenblas0-pthread          # LibTorch 1.13 on OpenBLAS (not reference BLAS)
+  libgloo-dev                                # gloo's headers: c10d's Gloo group (data-parallel)
   libmujoco-dev libqhull-dev                 # MuJoCo 2.2.2; its CMake config needs qhull
   libcli11-dev libtomlplusplus-dev nlohmann-json3-dev libspdlog-dev libfmt-dev
   libgtest-dev libgmock-dev

@@ -124,6 +124,11 @@ std::vector<Field> fields(Config& c) {
        0, 1000000},
       {"eval.train_split", &c.eval.train_split,
        "evaluations also meta-test the training variations the same way (meta-train success)"},
+      {"dist.timeout_s", &c.dist.timeout_s,
+       "data-parallel runs (WORLD_SIZE > 1): seconds a rank waits for its peers (rendezvous, "
+       "every collective) before failing; must exceed the time ranks can drift apart in one "
+       "iteration",
+       0, 86400, true},
   };
 }
 

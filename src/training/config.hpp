@@ -83,6 +83,12 @@ struct Config {
     bool train_split = true;  // also meta-test on the training variations (meta-train success)
   } eval;
 
+  // Data-parallel training (training/distributed.hpp); the world itself comes from the
+  // environment (RANK, WORLD_SIZE, ...), not from the config.
+  struct Dist {
+    double timeout_s = 300;  // longest wait for a peer rank before the run fails
+  } dist;
+
   // Views for the modules that take their own option structs.
   MemoryOptions memory() const;
   HTrMRLOptions htrmrl() const;
