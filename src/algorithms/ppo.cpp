@@ -1,6 +1,7 @@
 #include "algorithms/ppo.hpp"
 
 #include <algorithm>
+#include <array>
 #include <cmath>
 #include <memory>
 #include <numeric>
@@ -52,18 +53,30 @@ torch::Tensor actions_of(const RolloutBuffer& buffer, const std::vector<int64_t>
   return out;
 }
 
-double explained_variance(const RolloutBuffer& buffer) {
-  // 1 - Var(returns - values) / Var(returns): how much of the return the critic predicts.
-  double n = 0, sr = 0, srr = 0, se = 0, see = 0;
+// Sums over the samples of (1, return, return^2, error, error^2), error = return - value;
+// over every rank's samples with a group.
+std::array<double, 5> value_sums(const RolloutBuffer& buffer, Collective* group) {
+  std::array<double, 5> s{};
   for (const auto& t : buffer.trials)
     for (int i = 0; i < t.steps(); ++i) {
       const double r = t.returns[i], e = r - t.values[i];
-      n += 1;
-      sr += r;
-      srr += r * r;
-      se += e;
-      see += e * e;
+      s[0] += 1;
+      s[1] += r;
+      s[2] += r * r;
+      s[3] += e;
+      s[4] += e * e;
     }
+  if (group) {
+    auto total = torch::tensor(std::vector<double>(s.begin(), s.end()), torch::kFloat64);
+    group->all_reduce(total);
+    std::copy_n(total.data_ptr<double>(), s.size(), s.begin());
+  }
+  return s;
+}
+
+double explained_variance(const std::array<double, 5>& sums) {
+  // 1 - Var(returns - values) / Var(returns): how much of the return the critic predicts.
+  const auto [n, sr, srr, se, see] = sums;
   if (n < 2) return 0.0;
   const double var_r = srr / n - (sr / n) * (sr / n), var_e = see / n - (se / n) * (se / n);
   return var_r > 1e-12 ? 1.0 - var_e / var_r : 0.0;
@@ -148,6 +161,111 @@ class SegmentUnits : public UpdateUnits {
   std::vector<Segment> segments_;
   torch::Tensor start_states_;
 };
+
+// The units this process evaluates. Alone: all of them. With a group, the update's units are
+// every rank's in rank order (trial-major, as one process holding all trials lists them): the
+// global shuffle and minibatches are the single process's, and each rank evaluates the ids of
+// a minibatch that fall in its own block.
+class Shard {
+ public:
+  Shard(Collective* group, int64_t units) : count_(units), total_(units) {
+    if (!group) return;
+    const std::vector<int64_t> counts = all_gather_counts(*group, units);
+    first_ = std::accumulate(counts.begin(), counts.begin() + group->rank(), int64_t{0});
+    total_ = std::accumulate(counts.begin(), counts.end(), int64_t{0});
+  }
+  int64_t total() const { return total_; }
+  // This process's units among order[begin, end), as local ids, in that order.
+  std::vector<int64_t> select(const std::vector<int64_t>& order, int64_t begin,
+                              int64_t end) const {
+    std::vector<int64_t> mine;
+    for (int64_t i = begin; i < end; ++i)
+      if (order[i] >= first_ && order[i] < first_ + count_) mine.push_back(order[i] - first_);
+    return mine;
+  }
+
+ private:
+  int64_t first_ = 0, count_, total_;
+};
+
+// Means over one minibatch's samples. Alone: plain means. With a group each rank holds part of
+// the minibatch: it divides its sums by the minibatch's global sample count, so the summed
+// gradients are the single process's, and scalar statistics are summed over the ranks.
+class MinibatchMeans {
+ public:
+  MinibatchMeans(Collective* group, const torch::Tensor& advantages)
+      : group_(group), count_(advantages.size(0)) {
+    if (!group_) return;
+    auto a = advantages.to(torch::kCPU, torch::kFloat64);
+    auto sums = torch::tensor({static_cast<double>(count_), a.sum().item<double>(),
+                               a.pow(2).sum().item<double>()},
+                              torch::kFloat64);
+    group_->all_reduce(sums);
+    count_ = static_cast<int64_t>(sums[0].item<double>());
+    sum_ = sums[1].item<double>();
+    sum_squares_ = sums[2].item<double>();
+  }
+  int64_t count() const { return count_; }
+  torch::Tensor operator()(const torch::Tensor& x) const {
+    return group_ ? x.sum() / static_cast<double>(count_) : x.mean();
+  }
+  // Advantages standardised by the minibatch's mean and unbiased deviation (torch's std).
+  torch::Tensor standardise(const torch::Tensor& advantages) const {
+    if (!group_) return (advantages - advantages.mean()) / (advantages.std() + 1e-8);
+    const double mean = sum_ / count_;
+    const double var = std::max(0.0, (sum_squares_ - sum_ * mean) / (count_ - 1));
+    return (advantages - mean) / (std::sqrt(var) + 1e-8);
+  }
+  // Scalars made by operator() (one rank's parts with a group), as their totals.
+  std::vector<double> totals(const std::vector<torch::Tensor>& parts) const {
+    std::vector<torch::Tensor> detached;
+    for (const auto& p : parts) detached.push_back(p.detach());
+    auto values = torch::stack(detached).to(torch::kCPU, torch::kFloat64);
+    if (group_) group_->all_reduce(values);
+    return std::vector<double>(values.data_ptr<double>(),
+                               values.data_ptr<double>() + values.numel());
+  }
+  // The largest of every rank's value.
+  double max(double value) const {
+    if (!group_) return value;
+    auto v = torch::tensor({value}, torch::kFloat64);
+    group_->all_reduce(v, Collective::Op::kMax);
+    return v.item<double>();
+  }
+
+ private:
+  Collective* group_;
+  int64_t count_;
+  double sum_ = 0, sum_squares_ = 0;
+};
+
+// Sums every parameter's gradient over the ranks, in one message. A rank without a gradient
+// for a parameter (no sample in this minibatch) adds zeros; the parameter gets a gradient if
+// any rank has one, as it would in the single process.
+void all_reduce_gradients(Collective& group, const std::vector<torch::Tensor>& parameters) {
+  const int64_t n = static_cast<int64_t>(parameters.size());
+  std::vector<torch::Tensor> parts;
+  auto present = torch::zeros({n});
+  for (int64_t i = 0; i < n; ++i) {
+    const auto& g = parameters[i].grad();
+    parts.push_back(g.defined() ? g.reshape(-1) : torch::zeros({parameters[i].numel()},
+                                                               parameters[i].options()));
+    present[i] = g.defined() ? 1.0 : 0.0;
+  }
+  parts.push_back(present.to(parameters.front().device()));
+  auto all = torch::cat(parts);
+  group.all_reduce(all);
+  auto any = all.narrow(0, all.size(0) - n, n).to(torch::kCPU);
+  int64_t at = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    auto p = parameters[i];
+    auto sum = all.narrow(0, at, p.numel()).view_as(p);
+    at += p.numel();
+    if (any[i].item<float>() == 0) continue;
+    if (p.grad().defined()) p.mutable_grad().copy_(sum);
+    else p.mutable_grad() = sum.clone();
+  }
+}
 
 }  // namespace
 
@@ -240,22 +358,28 @@ PolicyOutput evaluate_segments(RecurrentAgent& agent, const RolloutBuffer& buffe
 
 PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
                     const RolloutBuffer& buffer, const PpoOptions& options,
-                    uint64_t shuffle_seed, const torch::Device& device) {
+                    uint64_t shuffle_seed, const torch::Device& device, Collective* group) {
   PpoStats stats;
-  stats.samples = buffer.size();
-  if (buffer.size() == 0) return stats;
-  stats.explained_variance = explained_variance(buffer);
+  const std::array<double, 5> sums = value_sums(buffer, group);
+  stats.samples = group ? static_cast<int64_t>(sums[0]) : buffer.size();
+  if (stats.samples == 0) return stats;
+  stats.explained_variance = explained_variance(sums);
   std::unique_ptr<UpdateUnits> units;
   if (auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent))
     units = std::make_unique<SegmentUnits>(*recurrent, buffer, options.bptt, device);
   else
     units = std::make_unique<SampleUnits>(agent, buffer, options.deduplicate, device);
-  const int64_t n = units->size();
+  const Shard shard(group, units->size());
+  const int64_t n = shard.total();
   const int64_t mb_size = (n + options.minibatches - 1) / options.minibatches;
   std::vector<int64_t> order(n), samples;
   std::iota(order.begin(), order.end(), 0);
   Rng rng(shuffle_seed);
   agent.train();
+  const int act_dim = buffer.layout.act_dim;
+  // What a rank holding none of a minibatch's samples evaluates: nothing.
+  const PolicyOutput no_output{torch::zeros({0, act_dim}, device),
+                               torch::zeros({0, act_dim}, device), torch::zeros({0}, device)};
 
   int updates = 0;
   bool stop = false;
@@ -266,48 +390,62 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
     for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
     for (int64_t begin = 0; begin < n; begin += mb_size) {
       const int64_t end = std::min(n, begin + mb_size);
-      // The minibatch's policy outputs, then the targets of its samples in the same order.
-      PolicyOutput out = units->evaluate(order, begin, end, samples);
+      // The minibatch's policy outputs (this rank's share), then the targets of its samples
+      // in the same order.
+      const std::vector<int64_t> mine = shard.select(order, begin, end);
+      samples.clear();
+      PolicyOutput out = mine.empty()
+                             ? no_output
+                             : units->evaluate(mine, 0, static_cast<int64_t>(mine.size()),
+                                               samples);
       const int64_t m = static_cast<int64_t>(samples.size());
       auto action = actions_of(buffer, samples, 0, m).to(device);
       auto old_log_prob = column(buffer, samples, 0, m, &TrialRecord::log_probs).to(device);
       auto advantage = column(buffer, samples, 0, m, &TrialRecord::advantages).to(device);
       auto ret = column(buffer, samples, 0, m, &TrialRecord::returns).to(device);
-      if (options.normalize_advantages && m > 1)
-        advantage = (advantage - advantage.mean()) / (advantage.std() + 1e-8);
+      const MinibatchMeans mean(group, advantage);
+      if (options.normalize_advantages && mean.count() > 1)
+        advantage = mean.standardise(advantage);
 
       // Clipped surrogate, value regression and entropy bonus.
       auto log_ratio = gaussian_log_prob(out, action) - old_log_prob;
       auto ratio = log_ratio.exp();
       auto surrogate = torch::min(ratio * advantage,
                                   ratio.clamp(1.0 - options.clip, 1.0 + options.clip) * advantage);
-      auto policy_loss = -surrogate.mean();
-      auto value_loss = 0.5 * (out.value - ret).pow(2).mean();
-      auto entropy = gaussian_entropy(out).mean();
+      auto policy_loss = -mean(surrogate);
+      auto value_loss = 0.5 * mean((out.value - ret).pow(2));
+      auto entropy = mean(gaussian_entropy(out));
       auto loss = policy_loss + options.value_coef * value_loss - options.entropy_coef * entropy;
 
+      // Diagnostics over the whole minibatch: KL, losses, entropy, clipped share.
+      const std::vector<double> totals = mean.totals(
+          {mean((ratio - 1.0) - log_ratio), policy_loss, value_loss, entropy,
+           mean(((ratio - 1.0).abs() > options.clip).to(torch::kFloat))});
       // Early stop: the policy has moved too far from the one that acted (not on the first).
-      const double kl = ((ratio - 1.0) - log_ratio).mean().item<double>();
+      const double kl = totals[0];
       if (updates > 0 && options.target_kl > 0 && kl > 1.5 * options.target_kl) {
         stop = true;
         break;
       }
 
-      // Step, with the gradient norm clipped to max_grad_norm.
+      // Step (gradients summed over the ranks first), the gradient norm clipped to
+      // max_grad_norm.
       optimizer.zero_grad();
-      loss.backward();
+      if (m > 0) loss.backward();
+      if (group) all_reduce_gradients(*group, agent.parameters());
       const double clip_to = options.max_grad_norm > 0 ? options.max_grad_norm : INFINITY;
       stats.grad_norm += torch::nn::utils::clip_grad_norm_(agent.parameters(), clip_to);
       optimizer.step();
 
-      // Diagnostics.
+      // Statistics.
       torch::NoGradGuard no_grad;
-      if (updates == 0) stats.first_ratio_error = (ratio - 1.0).abs().max().item<double>();
-      stats.policy_loss += policy_loss.item<double>();
-      stats.value_loss += value_loss.item<double>();
-      stats.entropy += entropy.item<double>();
+      if (updates == 0)
+        stats.first_ratio_error = mean.max(m > 0 ? (ratio - 1.0).abs().max().item<double>() : 0.0);
+      stats.policy_loss += totals[1];
+      stats.value_loss += totals[2];
+      stats.entropy += totals[3];
       kl_sum += kl;
-      clip_sum += ((ratio - 1.0).abs() > options.clip).to(torch::kFloat).mean().item<double>();
+      clip_sum += totals[4];
       ++updates;
     }
   }

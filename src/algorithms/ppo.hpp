@@ -7,6 +7,7 @@
 
 #include <cstdint>
 
+#include "common/collective.hpp"
 #include "memory/rollout_buffer.hpp"
 #include "models/agent.hpp"
 
@@ -78,8 +79,13 @@ PolicyOutput evaluate_segments(RecurrentAgent& agent, const RolloutBuffer& buffe
 // Epochs of shuffled minibatches of "units": one sample each for context agents, one segment
 // of options.bptt tokens each for recurrent agents (segment-start states recomputed at the
 // start of every epoch). Both share the losses, clipping, KL stop and statistics.
+// With a group, `buffer` holds this rank's block of the iteration's trials (rank order =
+// trial order) and every rank calls this together: the minibatches, advantage normalisation,
+// summed gradients, KL stop and statistics are those of one process holding all the trials
+// (up to floating-point summation order).
 PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
                     const RolloutBuffer& buffer, const PpoOptions& options,
-                    uint64_t shuffle_seed, const torch::Device& device);
+                    uint64_t shuffle_seed, const torch::Device& device,
+                    Collective* group = nullptr);
 
 }  // namespace htrmrl

@@ -3,11 +3,12 @@
 #include <algorithm>
 
 #include "common/rng.hpp"
+#include "training/distributed.hpp"
 
 namespace htrmrl {
 
 EvalResult evaluate(Agent& agent, Sampler& sampler, const std::vector<Task>& tasks,
-                    const EvalProtocol& protocol, uint64_t seed) {
+                    const EvalProtocol& protocol, uint64_t seed, Collective* group) {
   agent.eval();
   // Every (task, trial) pair with its own stream, run in batches of the sampler's capacity.
   std::vector<TrialSpec> all;
@@ -15,14 +16,19 @@ EvalResult evaluate(Agent& agent, Sampler& sampler, const std::vector<Task>& tas
     for (int j = 0; j < protocol.trials; ++j)
       all.push_back({i, derive_seed(seed, {kTagEval, static_cast<uint64_t>(i),
                                            static_cast<uint64_t>(j)})});
+  // This rank's block of them (all of them alone); the results of every block, in order.
+  const auto [first, last] = group ? rank_block(static_cast<int64_t>(all.size()), group->rank(),
+                                                group->size())
+                                   : std::pair<int64_t, int64_t>{0, all.size()};
   std::vector<TrialResult> results;
-  for (size_t begin = 0; begin < all.size(); begin += sampler.capacity()) {
-    const size_t end = std::min(all.size(), begin + sampler.capacity());
+  for (int64_t begin = first; begin < last; begin += sampler.capacity()) {
+    const int64_t end = std::min(last, begin + sampler.capacity());
     std::vector<TrialSpec> batch(all.begin() + begin, all.begin() + end);
     auto part = sampler.run(agent, tasks, batch, protocol.episodes(), protocol.deterministic,
                             nullptr);
     results.insert(results.end(), part.begin(), part.end());
   }
+  if (group) results = gather_results(*group, results, protocol.episodes());
   return summarise(tasks, results, protocol);
 }
 

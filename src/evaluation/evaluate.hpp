@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "common/collective.hpp"
 #include "evaluation/protocol.hpp"
 #include "training/sampler.hpp"
 
@@ -43,8 +44,10 @@ struct EvalRecord {
 
 // Runs protocol.trials trials per task; trial j of task i draws from the stream derived from
 // (seed, i, j), so the result does not depend on how trials are batched, nor on when it runs.
+// With a group, every rank calls it together, plays its block of the trials and gets the
+// result of all of them (the same as one process's).
 EvalResult evaluate(Agent& agent, Sampler& sampler, const std::vector<Task>& tasks,
-                    const EvalProtocol& protocol, uint64_t seed);
+                    const EvalProtocol& protocol, uint64_t seed, Collective* group = nullptr);
 
 // Folds finished trials (protocol.episodes() episodes each) into per-task and overall
 // figures; tasks without a trial are left out of the means.

@@ -15,12 +15,18 @@
 // run replays exactly what the uninterrupted run would have done. Meta-tests draw from their
 // own streams (seed, split, task, trial) and change no training state: evaluating or not
 // leaves training identical.
+//
+// Data-parallel (a World of several ranks, training/distributed.hpp): every rank computes the
+// same trial specs, plays its contiguous block of them, and takes part in a PPO update,
+// normaliser update, metrics and meta-test defined by all the trials (docs/design.md). Rank 0
+// alone writes the run directory.
 #include "training/trainer.hpp"
 
 #include <chrono>
 #include <cmath>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
 #include <fmt/format.h>
@@ -32,6 +38,7 @@
 #include "common/rng.hpp"
 #include "evaluation/evaluation_log.hpp"
 #include "training/checkpoint.hpp"
+#include "training/distributed.hpp"
 #include "training/metrics.hpp"
 #include "training/setup.hpp"
 
@@ -68,19 +75,44 @@ torch::Tensor rollout_observations(const RolloutBuffer& buffer) {
   return obs;
 }
 
+// Refuses a world the configuration cannot be shared across; returns the config this rank
+// builds (its own CUDA device).
+Config rank_config(const Config& config, const World& world) {
+  if (world.size > config.ppo.trials_per_iter)
+    throw Error(fmt::format("ppo.trials_per_iter = {} is smaller than the world size {}: every "
+                            "rank plays at least one trial per iteration",
+                            config.ppo.trials_per_iter, world.size));
+  Config c = config;
+  c.device = rank_device(world, config.device);
+  return c;
+}
+
 class Trainer {
  public:
-  Trainer(const Config& config, const std::string& dir)
+  Trainer(const Config& config, const std::string& dir, const World& world)
       : paths_{dir},
-        setup_(make_setup(config)),
+        world_(world),
+        setup_(make_setup(rank_config(config, world))),
         optimizer_(setup_.agent->parameters(),
                    torch::optim::AdamOptions(config.ppo.lr).eps(config.ppo.adam_eps)),
-        sampler_(setup_, config.ppo.trials_per_iter) {}
+        sampler_(setup_, trials_of_rank(config)) {
+    if (!world.distributed()) return;
+    spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}/{}] %v", world.rank, world.size));
+    group_ = connect(world, config.dist.timeout_s, setup_.device);
+    check_same_config(*group_, to_toml(config));
+  }
 
-  // Loads the last checkpoint if there is one.
+  // The group of ranks; null for a single process.
+  Collective* group() const { return group_.get(); }
+  // Whether this process writes the run's files (rank 0, or the only process).
+  bool writes_files() const { return world_.rank == 0; }
+
+  // Loads the last checkpoint if there is one. Every rank loads it before rank 0 may write the
+  // next one.
   void restore() {
     if (fs::exists(paths_.latest()))
       state_ = load_checkpoint(paths_.latest(), *setup_.agent, &optimizer_);
+    if (group_) group_->barrier();
   }
 
   void run() {
@@ -89,10 +121,16 @@ class Trainer {
                                    c.env.episodes_per_trial *
                                    setup_.benchmark.spec.max_episode_steps;
     const int64_t iterations = (c.train.total_env_steps + steps_per_iter - 1) / steps_per_iter;
-    fs::create_directories(paths_.checkpoints());
-    MetricsLog log(paths_.metrics(), state_.iteration);
-    EvaluationLog evaluations(paths_.evaluations(), state_.iteration);
-    Progress progress(iterations);
+    // Rank 0 alone writes the run's files.
+    std::optional<MetricsLog> log;
+    std::optional<EvaluationLog> evaluations;
+    std::optional<Progress> progress;
+    if (writes_files()) {
+      fs::create_directories(paths_.checkpoints());
+      log.emplace(paths_.metrics(), state_.iteration);
+      evaluations.emplace(paths_.evaluations(), state_.iteration);
+      progress.emplace(iterations);
+    }
     const uint64_t seed = static_cast<uint64_t>(c.seed);
     spdlog::info("training {} on {}: {} iterations of {} env steps, from iteration {}",
                  c.agent.kind, c.env.benchmark, iterations, steps_per_iter, state_.iteration);
@@ -102,8 +140,9 @@ class Trainer {
       IterationMetrics m;
       auto t0 = Clock::now();
 
-      // 1. Rollout.
-      auto specs = iteration_trials(c, static_cast<int>(setup_.benchmark.train_tasks.size()), it);
+      // 1. Rollout: this rank's block of the iteration's trials (all of them alone).
+      const auto specs = rank_trials(
+          iteration_trials(c, static_cast<int>(setup_.benchmark.train_tasks.size()), it));
       auto results = sampler_.run(*setup_.agent, setup_.benchmark.train_tasks, specs,
                                   c.env.episodes_per_trial, false, &buffer_);
       m.rollout_seconds = seconds_since(t0);
@@ -119,39 +158,57 @@ class Trainer {
       torch::manual_seed(derive_seed(seed, {kTagTorch, static_cast<uint64_t>(it) + 1}));
       m.ppo = ppo_update(*setup_.agent, optimizer_, buffer_, c.ppo_options(),
                          derive_seed(seed, {kTagShuffle, static_cast<uint64_t>(it)}),
-                         setup_.device);
+                         setup_.device, group_.get());
 
-      // 4. Normaliser update, only now: the update must see the statistics the rollout saw.
-      setup_.agent->normalizer()->update(rollout_observations(buffer_).to(setup_.device));
+      // 4. Normaliser update, only now: the update must see the statistics the rollout saw
+      // (every rank's observations, in trial order).
+      auto observations = rollout_observations(buffer_);
+      if (group_ && setup_.agent->normalizer()->enabled())
+        observations = gather_rows(*group_, observations);
+      setup_.agent->normalizer()->update(observations.to(setup_.device));
       m.update_seconds = seconds_since(t1);
 
-      // 5. Bookkeeping.
+      // 5. Bookkeeping over every rank's trials (the update counted every rank's steps).
+      if (group_) results = gather_results(*group_, results, c.env.episodes_per_trial);
       state_.iteration = it + 1;
-      state_.env_steps += buffer_.size();
+      state_.env_steps += m.ppo.samples;
       state_.wall_seconds += seconds_since(t0);
-      record(m, results, buffer_.size() / seconds_since(t0));
-      log.append(m);
-      progress.update(m);
+      record(m, results, m.ppo.samples / seconds_since(t0));
+      if (log) log->append(m);
+      if (progress) progress->update(m);
 
       // 6. Meta-test, before the checkpoint of the same iteration.
       const bool last = state_.iteration == iterations;
       if ((c.eval.every > 0 && state_.iteration % c.eval.every == 0) ||
           (last && c.train.eval_at_end)) {
-        progress.finish();  // ends a live progress line before the log line
+        if (progress) progress->finish();  // ends a live progress line before the log line
         for (const EvalRecord& r : meta_test(last)) {
-          evaluations.append(r);
-          log.scalars(r.env_steps, {{"eval/" + r.split + "_success", r.result.mean_success}});
+          if (!writes_files()) continue;
+          evaluations->append(r);
+          log->scalars(r.env_steps, {{"eval/" + r.split + "_success", r.result.mean_success}});
         }
       }
 
       // 7. Checkpoint.
-      if (state_.iteration % c.train.checkpoint_every == 0 || last)
+      if (writes_files() && (state_.iteration % c.train.checkpoint_every == 0 || last))
         save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
     }
-    progress.finish();
+    if (progress) progress->finish();
   }
 
  private:
+  // This rank's share of the iteration's trials: a contiguous block, in trial order.
+  int trials_of_rank(const Config& c) const {
+    const auto [first, last] = rank_block(c.ppo.trials_per_iter, world_.rank, world_.size);
+    return static_cast<int>(last - first);
+  }
+  std::vector<TrialSpec> rank_trials(std::vector<TrialSpec> specs) const {
+    if (!group_) return specs;
+    const auto [first, last] = rank_block(static_cast<int64_t>(specs.size()), world_.rank,
+                                          world_.size);
+    return {specs.begin() + first, specs.begin() + last};
+  }
+
   void record(IterationMetrics& m, const std::vector<TrialResult>& results, double rate) {
     m.iteration = state_.iteration;
     m.env_steps = state_.env_steps;
@@ -177,8 +234,8 @@ class Trainer {
   }
 
   // Meta-tests the agent as it is now: the test variations, then (eval.train_split) the
-  // training ones under their own streams. After the final iteration the test record also
-  // becomes eval.json.
+  // training ones under their own streams; every rank plays its block of the trials. After
+  // the final iteration rank 0 writes the test record as eval.json.
   std::vector<EvalRecord> meta_test(bool final_iteration) {
     const Config& c = setup_.config;
     const uint64_t seed = static_cast<uint64_t>(c.seed);
@@ -186,12 +243,12 @@ class Trainer {
     std::vector<EvalRecord> records;
     auto run_split = [&](const char* split, const std::vector<Task>& tasks, uint64_t stream) {
       records.push_back({state_.iteration, state_.env_steps, split,
-                         evaluate(*setup_.agent, sampler_, tasks, c.eval, stream)});
+                         evaluate(*setup_.agent, sampler_, tasks, c.eval, stream, group_.get())});
     };
     run_split("test", setup_.benchmark.test_tasks, seed);
     if (c.eval.train_split)
       run_split("train", setup_.benchmark.train_tasks, derive_seed(seed, {kTagEvalTrain}));
-    if (final_iteration)
+    if (final_iteration && writes_files())
       write_file_atomic(paths_.eval(), to_detailed_json(records.front()).dump(2) + "\n");
     const EvalResult& test = records.front().result;
     spdlog::info("meta-test at iteration {} ({} env steps), success over the last {} of {} "
@@ -206,11 +263,13 @@ class Trainer {
   }
 
   RunPaths paths_;
+  World world_;
   RunSetup setup_;
   torch::optim::Adam optimizer_;
   Sampler sampler_;
   RolloutBuffer buffer_;
   TrainState state_;
+  std::unique_ptr<Collective> group_;
 };
 
 }  // namespace
@@ -239,26 +298,36 @@ void write_finished_status(const RunPaths& paths) {
 
 void train_new(const Config& config, const std::string& dir) {
   const RunPaths paths{dir};
-  if (fs::exists(paths.config()))
-    throw Error("'" + dir + "' already holds a run; continue it with --resume " + dir);
-  if (fs::exists(dir) && !fs::is_empty(dir))
-    throw Error("output directory '" + dir + "' exists and is not empty");
+  const World world = world_from_environment();
+  const auto refuse_existing = [&] {
+    if (fs::exists(paths.config()))
+      throw Error("'" + dir + "' already holds a run; continue it with --resume " + dir);
+    if (fs::exists(dir) && !fs::is_empty(dir))
+      throw Error("output directory '" + dir + "' exists and is not empty");
+  };
+  // Alone, refuse before building anything; in a group, rank 0 checks below.
+  if (!world.distributed()) refuse_existing();
   // Build everything first: a config that cannot run leaves no directory behind.
-  Trainer trainer(config, dir);
-  fs::create_directories(dir);
-  write_file_atomic(paths.config(), to_toml(config));
+  Trainer trainer(config, dir, world);
+  // Rank 0 creates the directory and writes the config while the other ranks wait.
+  on_rank0(trainer.group(), [&] {
+    if (world.distributed()) refuse_existing();
+    fs::create_directories(dir);
+    write_file_atomic(paths.config(), to_toml(config));
+  });
   trainer.run();
-  write_finished_status(paths);
+  if (trainer.writes_files()) write_finished_status(paths);
 }
 
 void train_resume(const std::string& dir) {
   const RunPaths paths{dir};
+  const World world = world_from_environment();
   if (!fs::exists(paths.config()))
     throw Error("'" + dir + "' holds no run to resume (no config.toml)");
-  Trainer trainer(load_config(paths.config()), dir);
+  Trainer trainer(load_config(paths.config()), dir, world);
   trainer.restore();
   trainer.run();
-  write_finished_status(paths);
+  if (trainer.writes_files()) write_finished_status(paths);
 }
 
 EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
