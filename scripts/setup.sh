@@ -13,6 +13,7 @@ packages=(
   libegl-dev libpng-dev                      # htrmrl render: offscreen OpenGL, PNG frames
   libegl-mesa0 libgl1-mesa-dri               # Mesa's EGL and llvmpipe: rendering with no GPU
   python3-matplotlib python3-sklearn         # htrmrl report: drawing and t-SNE
+  python3-torch                              # the PyTorch peer benchmark (bench/peer_pytorch.py)
 )
 # ffmpeg is optional: htrmrl render makes an MP4 when it is on PATH.
 
