@@ -5,20 +5,11 @@
 
 #include "common/error.hpp"
 #include "training/config.hpp"
+#include "test_util.hpp"
 
 namespace htrmrl {
 namespace {
 
-// The message of the Error thrown by f, or "" if none.
-template <typename F>
-std::string error_of(F&& f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(Config, ResolvedTomlRoundTrips) {
   Config c;

@@ -46,16 +46,6 @@ World parse(const std::map<std::string, std::string>& env) {
   });
 }
 
-// The message of the Error that f throws ("" if none).
-template <typename F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 TEST(World, ReadsTorchrunsVariablesAndRefusesBadOnes) {
   EXPECT_FALSE(parse({}).distributed());

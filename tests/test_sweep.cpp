@@ -29,16 +29,6 @@ namespace fs = std::filesystem;
 
 const std::string kConfig = std::string(HTRMRL_SOURCE_DIR) + "/configs/point-robot-sparse.toml";
 
-// The message of the htrmrl::Error that f throws, or "" if it throws none.
-template <class F>
-std::string error_of(F f) {
-  try {
-    f();
-  } catch (const Error& e) {
-    return e.what();
-  }
-  return "";
-}
 
 SweepRequest request(std::vector<std::string> grids, std::string seeds,
                      std::vector<std::string> sets = {}) {

@@ -14,10 +14,22 @@
 #include <thread>
 #include <vector>
 
+#include "common/error.hpp"
 #include "training/config.hpp"
 #include "training/metrics.hpp"
 
 namespace htrmrl {
+
+// The message of the htrmrl::Error that f throws, or "" if it throws none.
+template <typename F>
+std::string error_of(F&& f) {
+  try {
+    f();
+  } catch (const Error& e) {
+    return e.what();
+  }
+  return "";
+}
 
 // The agent keys of TrMRL as published (trmrl.md): the current episode only, causal, no layer
 // norm, T-Fixup, policy on the encoder output alone, value on the state.
