@@ -49,12 +49,15 @@ void Actor::reset() {
 }
 
 PolicyOutput Actor::act(const float* const* tokens, const Window* windows, const char* active) {
+  // Inference mode skips autograd's version counting: the outputs are never differentiated.
+  c10::InferenceMode inference;
   PolicyOutput out = cached() ? act_cached(tokens, windows, active)
                               : act_full(tokens, windows, active);
   return {out.mean.to(torch::kCPU), out.log_std.to(torch::kCPU), out.value.to(torch::kCPU)};
 }
 
 torch::Tensor Actor::embedding() {
+  c10::InferenceMode inference;
   auto z = cached() ? summary_agent_->embed(summary_context_) : agent_.embed(acted_on_);
   return z.to(torch::kCPU);
 }
