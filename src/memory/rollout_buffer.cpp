@@ -23,10 +23,9 @@ void TrialRecord::clear() {
 void TrialRecord::record_windows(const Window* windows, int slots, int32_t episode_begin) {
   // A new draw unless the step reads the same past windows in the same episode.
   const int past = slots - 1;
-  auto same = [](const Window& a, const Window& b) { return a.begin == b.begin && a.end == b.end; };
   const bool repeat = !draw_episode_begin.empty() &&
                       draw_episode_begin.back() == episode_begin &&
-                      std::equal(windows, windows + past, draws.end() - past, same);
+                      std::equal(windows, windows + past, draws.end() - past);
   if (!repeat) {
     draws.insert(draws.end(), windows, windows + past);
     draw_episode_begin.push_back(episode_begin);

@@ -25,6 +25,9 @@ struct Window {
   int32_t begin = 0;
   int32_t end = 0;
   int length() const { return end - begin; }
+  bool operator==(const Window& other) const {
+    return begin == other.begin && end == other.end;
+  }
 };
 
 // How past sequences are chosen (the paper's two strategies).

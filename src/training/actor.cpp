@@ -8,10 +8,6 @@ namespace {
 // No draw produces this window: a row holding it is refreshed at its next step.
 constexpr Window kNoWindow{-1, -1};
 
-bool same_window(const Window& a, const Window& b) {
-  return a.begin == b.begin && a.end == b.end;
-}
-
 }  // namespace
 
 Actor::Actor(Agent& agent, int rows, int slots, int seq_len, TokenLayout layout,
@@ -91,7 +87,7 @@ void Actor::refresh_past(const float* const* tokens, const Window* windows,
   for (int i = 0; i < rows_; ++i) {
     const Window* drawn = windows + static_cast<size_t>(i) * slots_;
     Window* kept = &cached_windows_[static_cast<size_t>(i) * past];
-    if (!active[i] || std::equal(drawn, drawn + past, kept, same_window)) continue;
+    if (!active[i] || std::equal(drawn, drawn + past, kept)) continue;
     std::copy(drawn, drawn + past, kept);
     for (int k = 0; k < past; ++k) {
       const bool real = drawn[k].length() > 0;
