@@ -27,7 +27,9 @@ scratch (no deduplication of the sequences samples share).
              PPO epoch of shuffled minibatches: forward, clipped surrogate + value loss,
              backward, clip_grad_norm_(0.5), Adam step: samples/s = N / epoch seconds.
 Each figure is the median of --repeats timed repetitions after one warm-up repetition.
---threads sets torch's intra-op threads and OpenBLAS's (as `htrmrl bench` does).
+--threads sets torch's intra-op threads and OpenBLAS's (as `htrmrl bench` does). With
+--device cuda every tensor and parameter is made on the GPU (torch.set_default_device) and
+each timed repetition ends with torch.cuda.synchronize().
 
 Usage (Debian's python3-torch; CPU):
   /usr/bin/python3 bench/peer_pytorch.py                          # defaults: B 16, 1 thread
@@ -64,6 +66,8 @@ def parse_args():
     p.add_argument("--repeats", type=int, default=5, help="timed repetitions (median reported)")
     p.add_argument("--threads", type=int, default=1, help="torch and OpenBLAS threads")
     p.add_argument("--seed", type=int, default=1)
+    p.add_argument("--device", default="cpu",
+                   help="cpu or cuda (cuda: torch >= 2.0, everything made on the GPU)")
     p.add_argument("--json", help="also write the results to this file")
     p.add_argument("--quick", action="store_true", help="a tiny run of a few seconds (smoke test)")
     args = p.parse_args()
@@ -145,12 +149,19 @@ class HTrMRL(nn.Module):
         return self.policy(features), std, self.value(features).squeeze(-1)
 
 
+def synchronize():
+    if ARGS.device != "cpu":
+        torch.cuda.synchronize()
+
+
 def median_seconds(repeats, body):
     body()  # warm-up: allocator and thread pools settle
+    synchronize()
     times = []
     for _ in range(repeats):
         start = time.perf_counter()
         body()
+        synchronize()
         times.append(time.perf_counter() - start)
     return statistics.median(times)
 
@@ -255,9 +266,16 @@ def main():
     args = ARGS
     torch.manual_seed(args.seed)
     torch.set_num_threads(args.threads)
+    if args.device != "cpu":
+        if not hasattr(torch, "set_default_device") or not torch.cuda.is_available():
+            print(f"error: --device {args.device} needs torch >= 2.0 with a usable GPU",
+                  file=sys.stderr)
+            return 2
+        torch.set_default_device(args.device)
     agent = HTrMRL(args)
     result = {
         "peer": "pytorch", "torch_version": torch.__version__, "threads": args.threads,
+        "device": args.device,
         "K": args.episodes, "S": args.seq_len, "d_model": args.d_model,
         "repeats": args.repeats,
         "inference": [{"batch": b, "env_steps_per_s": bench_inference(agent, args, b)}
@@ -266,6 +284,8 @@ def main():
                    "samples_per_s": bench_update(agent, args)},
         "machine": machine(),
     }
+    if args.device != "cpu":
+        result["machine"]["gpu"] = torch.cuda.get_device_name()
     text = json.dumps(result, indent=2) + "\n"
     print(text, end="")
     if args.json:

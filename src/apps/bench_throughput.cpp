@@ -15,6 +15,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 #include <fstream>
 #include <thread>
 
@@ -84,13 +85,27 @@ struct FlopModel {
   }
 };
 
-// Model name and cores of this machine, for the record.
+// The value after "key:" on the first line of file that starts with key, or "".
+std::string field_of(const std::filesystem::path& file, const std::string& key) {
+  std::ifstream in(file);
+  std::string line;
+  while (std::getline(in, line))
+    if (line.rfind(key, 0) == 0) {
+      const size_t colon = line.find(':');
+      const size_t start = line.find_first_not_of(" \t", colon + 1);
+      return start == std::string::npos ? "" : line.substr(start);
+    }
+  return "";
+}
+
+// Model name and cores of this machine, and the GPUs' names (NVIDIA's driver lists them).
 nlohmann::json machine() {
-  std::ifstream in("/proc/cpuinfo");
-  std::string line, model;
-  while (model.empty() && std::getline(in, line))
-    if (line.rfind("model name", 0) == 0) model = line.substr(line.find(':') + 2);
-  return {{"cpu", model}, {"cores", std::thread::hardware_concurrency()}};
+  nlohmann::json out = {{"cpu", field_of("/proc/cpuinfo", "model name")},
+                        {"cores", std::thread::hardware_concurrency()}};
+  std::error_code ec;
+  for (const auto& gpu : std::filesystem::directory_iterator("/proc/driver/nvidia/gpus", ec))
+    out["gpus"].push_back(field_of(gpu.path() / "information", "Model"));
+  return out;
 }
 
 // GFLOP/s of 1024 x 1024 float products.

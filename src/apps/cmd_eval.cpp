@@ -24,6 +24,8 @@ Command add_eval_command(CLI::App& app) {
                   "adaptation episodes per trial (default: eval.adaptation_episodes)");
   cmd->add_option("--evaluation", opts->eval.evaluation_episodes,
                   "evaluation episodes per trial, after them (default: eval.evaluation_episodes)");
+  cmd->add_option("--device", opts->eval.device,
+                  "cpu, cuda or cuda:N (default: the run's device)");
   cmd->add_flag("--stochastic", opts->eval.stochastic,
                 "sample actions instead of taking the mean (overrides eval.deterministic)");
   cmd->footer("Each test variation gets fresh-memory trials of adaptation then evaluation "

@@ -47,8 +47,11 @@ TrainState load_checkpoint(const std::string& path, Agent& agent,
   if (!std::filesystem::is_regular_file(path))
     throw Error("checkpoint file '" + path + "' does not exist");
   torch::serialize::InputArchive root, tensors, optim;
+  // Tensors land on the agent's device, whichever device wrote them: a run trained on a GPU
+  // is evaluated on a CPU, and optimiser moments sit beside the parameters they update.
+  const torch::Device device = agent.parameters().front().device();
   try {
-    root.load_from(path);
+    root.load_from(path, device);
   } catch (const c10::Error&) {
     throw Error("checkpoint file '" + path + "' is not a readable htrmrl checkpoint");
   }

@@ -341,6 +341,7 @@ EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
   config.eval.evaluation_episodes =
       options.evaluation_episodes.value_or(config.eval.evaluation_episodes);
   if (options.stochastic) config.eval.deterministic = false;
+  if (!options.device.empty()) config.device = options.device;
   RunSetup setup = make_setup(config);  // validates the overrides, naming their config keys
   const TrainState state =
       load_checkpoint(options.checkpoint.empty() ? paths.latest() : options.checkpoint,

@@ -45,6 +45,7 @@ struct EvalRunOptions {
   std::optional<int> adaptation_episodes;  // unset: eval.adaptation_episodes
   std::optional<int> evaluation_episodes;  // unset: eval.evaluation_episodes
   bool stochastic = false;       // sample actions whatever eval.deterministic says
+  std::string device;            // empty: the run's (a GPU run can be tested on a CPU)
 };
 
 // Meta-tests the run in dir on its test variations with the given checkpoint, writes
