@@ -105,6 +105,43 @@ TEST(Sampler, CachedActingEqualsFullReencoding) {
   expect_cached_equals_full("per_episode", "step");
 }
 
+// Overlapped stepping (two halves, one stepping while the other acts) plays the same trials:
+// the same recorded steps and the same episode-end embeddings, up to float rounding.
+TEST(Sampler, OverlappedSteppingPlaysTheSameTrials) {
+  Config c;
+  c.env.benchmark = "point-robot";
+  c.env.episodes_per_trial = 3;
+  RunSetup s = make_setup(c);
+  const std::vector<TrialSpec> specs{{0, 31}, {3, 32}, {5, 33}, {7, 34}, {9, 35}};
+  auto play = [&](bool overlap, std::vector<std::vector<float>>& embeddings) {
+    RolloutBuffer buffer;
+    embeddings.assign(specs.size() * 3, {});
+    const EpisodeEndHook hook = [&](int trial, int episode, const torch::Tensor& z) {
+      embeddings[trial * 3 + episode].assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
+    };
+    Sampler(s.benchmark, c.memory(), s.slots, 5, 2, s.device, true, overlap)
+        .run(*s.agent, s.benchmark.train_tasks, specs, 3, false, &buffer, &hook);
+    return buffer;
+  };
+  std::vector<std::vector<float>> z_serial, z_overlapped;
+  const RolloutBuffer serial = play(false, z_serial), overlapped = play(true, z_overlapped);
+  ASSERT_EQ(serial.size(), overlapped.size());
+  for (size_t t = 0; t < specs.size(); ++t) {
+    const TrialRecord &a = serial.trials[t], &b = overlapped.trials[t];
+    ASSERT_EQ(a.steps(), b.steps());
+    for (int i = 0; i < a.steps(); ++i) {
+      ASSERT_NEAR(a.log_probs[i], b.log_probs[i], 1e-5) << "trial " << t << " step " << i;
+      ASSERT_NEAR(a.rewards[i], b.rewards[i], 1e-5) << "trial " << t << " step " << i;
+    }
+  }
+  for (size_t k = 0; k < z_serial.size(); ++k) {
+    ASSERT_FALSE(z_serial[k].empty()) << "no embedding for trial " << k / 3 << " episode " << k % 3;
+    ASSERT_EQ(z_serial[k].size(), z_overlapped[k].size());
+    for (size_t j = 0; j < z_serial[k].size(); ++j)
+      ASSERT_NEAR(z_serial[k][j], z_overlapped[k][j], 1e-5);
+  }
+}
+
 TEST(Actor, CachedWayEncodesEachPastWindowOncePerDraw) {
   Config c;
   c.env.benchmark = "point-robot";

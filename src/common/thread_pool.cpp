@@ -1,5 +1,7 @@
 #include "common/thread_pool.hpp"
 
+#include <utility>
+
 namespace htrmrl {
 
 ThreadPool::ThreadPool(int threads) {
@@ -48,6 +50,53 @@ void ThreadPool::parallel_for(int n, const std::function<void(int)>& fn) {
   done_.wait(lock, [this] { return pending_ == 0; });
   job_ = nullptr;
   if (error_) std::rethrow_exception(error_);
+}
+
+BackgroundTask::BackgroundTask() : thread_([this] { loop(); }) {}
+
+BackgroundTask::~BackgroundTask() {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    stop_ = true;
+  }
+  wake_.notify_one();
+  thread_.join();
+}
+
+void BackgroundTask::start(std::function<void()> task) {
+  {
+    std::lock_guard<std::mutex> lock(mutex_);
+    task_ = std::move(task);
+    busy_ = true;
+    error_ = nullptr;
+  }
+  wake_.notify_one();
+}
+
+void BackgroundTask::wait() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  done_.wait(lock, [this] { return !busy_; });
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void BackgroundTask::loop() {
+  std::unique_lock<std::mutex> lock(mutex_);
+  while (true) {
+    wake_.wait(lock, [this] { return stop_ || busy_; });
+    if (stop_) return;
+    // The task runs unlocked: wait() and the destructor only look at busy_ and stop_.
+    lock.unlock();
+    std::exception_ptr error;
+    try {
+      task_();
+    } catch (...) {
+      error = std::current_exception();
+    }
+    lock.lock();
+    error_ = error;
+    busy_ = false;
+    done_.notify_one();
+  }
 }
 
 void ThreadPool::worker_loop(int worker) {

@@ -38,4 +38,28 @@ class ThreadPool {
   std::exception_ptr error_;
 };
 
+// One background thread running one task at a time: start() hands a task over and returns at
+// once, wait() blocks until it is done and rethrows what it threw. The sampler steps half of
+// its environments here while the calling thread computes the other half's actions.
+class BackgroundTask {
+ public:
+  BackgroundTask();
+  ~BackgroundTask();
+  BackgroundTask(const BackgroundTask&) = delete;
+  BackgroundTask& operator=(const BackgroundTask&) = delete;
+
+  void start(std::function<void()> task);
+  void wait();
+
+ private:
+  void loop();
+
+  std::mutex mutex_;
+  std::condition_variable wake_, done_;
+  std::function<void()> task_;
+  bool busy_ = false, stop_ = false;
+  std::exception_ptr error_;
+  std::thread thread_;  // last: starts once the members above exist
+};
+
 }  // namespace htrmrl

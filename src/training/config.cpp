@@ -37,6 +37,9 @@ std::vector<Field> fields(Config& c) {
       {"cached_acting", &c.cached_acting,
        "act on cached past-sequence summaries (htrmrl; equal to re-encoding every slot each "
        "step up to float rounding)"},
+      {"overlap_stepping", &c.overlap_stepping,
+       "step half of the environments on a background thread while computing the other "
+       "half's actions (context agents; same numbers either way)"},
       {"env.benchmark", &c.env.benchmark, "benchmark name (see `htrmrl benchmarks`)"},
       {"env.episodes_per_trial", &c.env.episodes_per_trial,
        "episodes per trial; memory is wiped between trials", 1, 1000},

@@ -21,6 +21,7 @@ struct Config {
   int threads = 1;       // LibTorch intra-op threads
   int env_threads = 1;   // environment stepping pool
   bool cached_acting = true;  // Sampler: encode each drawn past window once (actor.hpp)
+  bool overlap_stepping = true;  // Sampler: step half the environments while acting for the rest
 
   struct Env {
     std::string benchmark = "point-robot-sparse";

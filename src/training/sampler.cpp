@@ -10,17 +10,19 @@
 namespace htrmrl {
 
 Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
-                 int env_threads, torch::Device device, bool cache_summaries)
+                 int env_threads, torch::Device device, bool cache_summaries, bool overlap)
     : envs_(benchmark, capacity, env_threads),
       layout_{benchmark.spec.obs_dim, benchmark.spec.act_dim},
       memory_options_(memory),
       slots_(slots),
       device_(device),
-      cache_summaries_(cache_summaries) {}
+      cache_summaries_(cache_summaries),
+      overlap_(overlap) {}
 
 Sampler::Sampler(const RunSetup& setup, int capacity)
     : Sampler(setup.benchmark, setup.config.memory(), setup.slots, capacity,
-              setup.config.env_threads, setup.device, setup.config.cached_acting) {}
+              setup.config.env_threads, setup.device, setup.config.cached_acting,
+              setup.config.overlap_stepping) {}
 
 std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tasks,
                                       const std::vector<TrialSpec>& specs, int episodes,
@@ -83,18 +85,36 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     return t.to(device_);
   };
 
-  // Context agents act through an Actor: full contexts, or cached past summaries.
-  std::unique_ptr<Actor> actor;
+  // Context agents act through one Actor per group of rows. With two groups the rollout is a
+  // pipeline: while one group's environments step on a background thread, the calling thread
+  // computes the other group's actions. Each row's numbers are the same either way: its
+  // actions depend only on its own context and random stream.
+  struct Group {
+    int begin = 0, end = 0, remaining = 0;
+    std::unique_ptr<Actor> actor;
+    std::vector<char> stepping;  // [capacity]: this group's active rows
+  };
+  const int num_groups = !recurrent && overlap_ && n >= 2 ? 2 : 1;
+  std::vector<Group> groups(num_groups);
+  for (int g = 0; g < num_groups; ++g) {
+    Group& group = groups[g];
+    group.begin = n * g / num_groups;
+    group.end = n * (g + 1) / num_groups;
+    group.remaining = group.end - group.begin;
+    group.stepping.assign(capacity(), 0);
+    std::fill(group.stepping.begin() + group.begin, group.stepping.begin() + group.end, 1);
+    if (!recurrent)
+      group.actor = std::make_unique<Actor>(agent, group.end - group.begin, slots_,
+                                            memory_options_.seq_len, layout_, device_,
+                                            cache_summaries_);
+  }
   std::vector<const float*> token_rows(n);
-  if (!recurrent)
-    actor = std::make_unique<Actor>(agent, n, slots_, memory_options_.seq_len, layout_, device_,
-                                    cache_summaries_);
-
-  // Per-step outputs on the host, reused.
   std::vector<float> log_probs(n), values(n);
   const double log_sqrt_2pi = 0.5 * std::log(2.0 * M_PI);
-  int remaining = n;
-  while (remaining > 0) {
+
+  // The group's policy at this step, then its actions and their log-densities.
+  auto choose = [&](Group& group) {
+    const int b = group.begin, e = group.end;
     PolicyOutput out;
     if (recurrent) {
       // Windows are still recorded: the current window's end - 1 is the step's token.
@@ -118,45 +138,49 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       out = {out.mean.to(torch::kCPU), out.log_std.to(torch::kCPU), out.value.to(torch::kCPU)};
       for (int i = 0; i < n; ++i) fed[i] += active[i];
     } else {
-      // Windows of every active slot, then one batched forward pass.
-      for (int i = 0; i < n; ++i) {
+      // Windows of every active row, then one batched forward pass.
+      for (int i = b; i < e; ++i) {
         token_rows[i] = memory[i].tokens().data();
         if (active[i]) memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
       }
-      out = actor->act(token_rows.data(), windows.data(), active.data());
+      out = group.actor->act(token_rows.data() + b,
+                             windows.data() + static_cast<size_t>(b) * slots_, active.data() + b);
     }
-
-    // Actions: the mean, or mean + std * noise from each slot's own stream, and their
-    // log-density (as gaussian_log_prob computes it).
+    // Actions: the mean, or mean + std * noise from each row's own stream, and their
+    // log-density (as gaussian_log_prob computes it). Output row r is trial b + r.
     out = {out.mean.contiguous(), out.log_std.contiguous(), out.value.contiguous()};
     const float* mean = out.mean.data_ptr<float>();
     const float* log_std = out.log_std.data_ptr<float>();
     const float* value = out.value.data_ptr<float>();
-    for (int i = 0; i < n; ++i) {
+    for (int i = b; i < e; ++i) {
       if (!active[i]) continue;
       double log_prob = 0.0;
       for (int j = 0; j < a; ++j) {
-        const size_t at = static_cast<size_t>(i) * a + j;
+        const size_t at = static_cast<size_t>(i - b) * a + j;
         const float noise = deterministic ? 0.0f : static_cast<float>(rng[i].normal());
-        actions[at] = mean[at] + std::exp(log_std[at]) * noise;
+        actions[static_cast<size_t>(i) * a + j] = mean[at] + std::exp(log_std[at]) * noise;
         log_prob += -0.5 * noise * noise - log_std[at] - log_sqrt_2pi;
       }
       log_probs[i] = static_cast<float>(log_prob);
-      values[i] = value[i];
+      values[i] = value[i - b];
     }
+  };
 
-    // Step every active environment in parallel.
-    envs_.step(active, actions.data(), obs.data(), steps.data());
+  // Step the group's environments (on the pool, from whichever thread calls).
+  auto step = [&](Group& group) {
+    envs_.step(group.stepping, actions.data(), obs.data(), steps.data());
+  };
 
+  // Record, remember, and move to the next episode or finish the trial.
+  auto record = [&](Group& group) {
+    const int b = group.begin, e = group.end;
     // Embeddings of this step for the hook, computed only when some episode just ended.
     torch::Tensor embedding;
     if (on_episode_end)
-      for (int i = 0; i < n && !embedding.defined(); ++i)
+      for (int i = b; i < e && !embedding.defined(); ++i)
         if (active[i] && (steps[i].terminated || steps[i].truncated))
-          embedding = recurrent ? state.to(torch::kCPU) : actor->embedding();
-
-    // Record, remember, and move to the next episode or finish the trial.
-    for (int i = 0; i < n; ++i) {
+          embedding = recurrent ? state.to(torch::kCPU) : group.actor->embedding();
+    for (int i = b; i < e; ++i) {
       if (!active[i]) continue;
       const StepResult& r = steps[i];
       const float* act = &actions[static_cast<size_t>(i) * a];
@@ -180,15 +204,46 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       const bool episode_end = r.terminated || r.truncated;
       memory[i].push_step(clipped.data(), r.reward, episode_end, next_obs);
       if (!episode_end) continue;
-      if (embedding.defined()) (*on_episode_end)(i, episode[i], embedding[i]);
+      if (embedding.defined()) (*on_episode_end)(i, episode[i], embedding[i - b]);
       if (++episode[i] == episodes) {
-        active[i] = 0;
-        --remaining;
+        active[i] = group.stepping[i] = 0;
+        --group.remaining;
         if (buffer) buffer->trials[i].tokens = memory[i].tokens();
         continue;
       }
       envs_.env(i).reset(rng[i].next(), next_obs);
       memory[i].begin_episode(next_obs);
+    }
+  };
+
+  if (num_groups == 1) {
+    while (groups[0].remaining > 0) {
+      choose(groups[0]);
+      step(groups[0]);
+      record(groups[0]);
+    }
+  } else {
+    // The pipeline. Invariant at the top of the loop: group g has its actions.
+    if (!background_) background_ = std::make_unique<BackgroundTask>();
+    // An exception must not leave the background thread writing into freed locals.
+    struct WaitOnExit {
+      BackgroundTask& task;
+      ~WaitOnExit() {
+        try {
+          task.wait();
+        } catch (...) {
+        }
+      }
+    } wait_on_exit{*background_};
+    choose(groups[0]);
+    for (int g = 0; groups[0].remaining + groups[1].remaining > 0; g = 1 - g) {
+      Group &now = groups[g], &other = groups[1 - g];
+      if (now.remaining > 0) background_->start([&step, &now] { step(now); });
+      if (other.remaining > 0) choose(other);
+      if (now.remaining > 0) {
+        background_->wait();
+        record(now);
+      }
     }
   }
   if (buffer) buffer->index();

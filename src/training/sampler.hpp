@@ -1,9 +1,13 @@
 // Runs trials: each slot plays one trial of E episodes on its task with a fresh memory, all
 // slots batched into one forward pass per step and stepped in parallel on the thread pool.
+// With overlap (context agents, two trials or more) the slots form two halves whose steps
+// interleave: one half's environments step on a background thread while the other half's
+// actions are computed.
 #pragma once
 
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "envs/vector_env.hpp"
@@ -36,9 +40,11 @@ using EpisodeEndHook =
 
 class Sampler {
  public:
-  // cache_summaries: act on cached past summaries when the agent offers it (actor.hpp).
+  // cache_summaries: act on cached past summaries when the agent offers it (actor.hpp);
+  // overlap: step one half of the environments while acting for the other.
   Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
-          int env_threads, torch::Device device, bool cache_summaries = true);
+          int env_threads, torch::Device device, bool cache_summaries = true,
+          bool overlap = true);
   // The sampler a run's configuration asks for, with room for `capacity` trials at once.
   Sampler(const RunSetup& setup, int capacity);
 
@@ -60,7 +66,8 @@ class Sampler {
   MemoryOptions memory_options_;
   int slots_;
   torch::Device device_;
-  bool cache_summaries_;
+  bool cache_summaries_, overlap_;
+  std::unique_ptr<BackgroundTask> background_;  // made on the first overlapped run
 };
 
 }  // namespace htrmrl
