@@ -21,7 +21,12 @@ class VectorEnv {
   // Steps the environments whose active flag is set; obs is [size, obs_dim], actions
   // [size, act_dim], results [size]. Inactive rows are left untouched.
   void step(const std::vector<char>& active, const float* actions, float* obs,
-            StepResult* results);
+            StepResult* results) {
+    step(0, size(), active, actions, obs, results);
+  }
+  // The same for rows [begin, end) alone, split among all the pool's threads.
+  void step(int begin, int end, const std::vector<char>& active, const float* actions,
+            float* obs, StepResult* results);
 
  private:
   EnvSpec spec_;

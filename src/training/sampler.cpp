@@ -90,9 +90,8 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
   // computes the other group's actions. Each row's numbers are the same either way: its
   // actions depend only on its own context and random stream.
   struct Group {
-    int begin = 0, end = 0, remaining = 0;
+    int begin = 0, end = 0, remaining = 0;  // rows [begin, end), of which `remaining` active
     std::unique_ptr<Actor> actor;
-    std::vector<char> stepping;  // [capacity]: this group's active rows
   };
   const int num_groups = !recurrent && overlap_ && n >= 2 ? 2 : 1;
   std::vector<Group> groups(num_groups);
@@ -101,8 +100,6 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     group.begin = n * g / num_groups;
     group.end = n * (g + 1) / num_groups;
     group.remaining = group.end - group.begin;
-    group.stepping.assign(capacity(), 0);
-    std::fill(group.stepping.begin() + group.begin, group.stepping.begin() + group.end, 1);
     if (!recurrent)
       group.actor = std::make_unique<Actor>(agent, group.end - group.begin, slots_,
                                             memory_options_.seq_len, layout_, device_,
@@ -166,9 +163,10 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     }
   };
 
-  // Step the group's environments (on the pool, from whichever thread calls).
+  // Step the group's environments (on the pool, from whichever thread calls). Only this
+  // group's rows of active, actions, obs and steps are touched: the other group's are free.
   auto step = [&](Group& group) {
-    envs_.step(group.stepping, actions.data(), obs.data(), steps.data());
+    envs_.step(group.begin, group.end, active, actions.data(), obs.data(), steps.data());
   };
 
   // Record, remember, and move to the next episode or finish the trial.
@@ -206,7 +204,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       if (!episode_end) continue;
       if (embedding.defined()) (*on_episode_end)(i, episode[i], embedding[i - b]);
       if (++episode[i] == episodes) {
-        active[i] = group.stepping[i] = 0;
+        active[i] = 0;
         --group.remaining;
         if (buffer) buffer->trials[i].tokens = memory[i].tokens();
         continue;
