@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "common/error.hpp"
+#include "models/attention.hpp"
 
 namespace htrmrl {
 
@@ -40,21 +41,8 @@ EncoderBlockImpl::EncoderBlockImpl(const EncoderOptions& options) : options_(opt
 
 torch::Tensor EncoderBlockImpl::attend(const torch::Tensor& x, const torch::Tensor& key_bias,
                                        bool last_only) {
-  // Project to heads: [B, H, L, d_head] each for q, k, v.
-  const int64_t b = x.size(0), l = x.size(1), h = options_.heads, dh = options_.d_model / h;
-  auto qkv = qkv_->forward(x).view({b, l, 3, h, dh}).permute({2, 0, 3, 1, 4});
-  auto q = qkv[0], k = qkv[1], v = qkv[2];
-  // With last_only, one query (the last position) against every key.
-  auto bias = key_bias;
-  if (last_only) {
-    q = q.narrow(2, l - 1, 1);
-    if (bias.size(2) > 1) bias = bias.narrow(2, l - 1, 1);
-  }
-  // Scaled dot-product attention; padded keys get a large negative bias, not -inf, so a
-  // row with no real key stays finite instead of turning into NaN.
-  auto scores = torch::matmul(q, k.transpose(-2, -1)) / std::sqrt(static_cast<double>(dh));
-  auto weights = drop_->forward(torch::softmax(scores + bias, -1));
-  auto y = torch::matmul(weights, v).transpose(1, 2).reshape({b, q.size(2), options_.d_model});
+  auto y = attention(qkv_->forward(x), key_bias, {options_.heads, last_only}, options_.dropout,
+                     is_training());
   return out_->forward(y);
 }
 
