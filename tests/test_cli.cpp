@@ -48,6 +48,8 @@ TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
       {"train", "--out"},
       {"train --set eval.evaluation_episodes=0 --out " + path("r"), "eval.evaluation_episodes"},
       {"eval --run " + path("nothing"), "nothing"},
+      {"train --set ppo.workers=2 --set agent.dropout=0.1 --out " + path("r"), "ppo.workers"},
+      {"bench --set ppo.trials_per_iter=4", "--batch"},
   };
   for (const auto& [args, needle] : cases) {
     SCOPED_TRACE(args);

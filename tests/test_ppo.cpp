@@ -115,6 +115,48 @@ TEST(Ppo, Rl2RatioIsOneForEveryBpttLength) {
   }
 }
 
+// Workers split each minibatch into parts whose gradients add up to the whole's: the update
+// of one thread up to float rounding, and the same bits from run to run whatever the
+// threads' timing. For a context agent and the recurrent one (segments as units).
+TEST(Ppo, WorkersGiveTheUpdateOfOneThread) {
+  for (const std::string kind : {"htrmrl", "rl2"}) {
+    SCOPED_TRACE(kind);
+    Config c = small_config(kind);
+    RunSetup s = make_setup(c);
+    RolloutBuffer buffer = collect(s, c);
+    PpoOptions o = c.ppo_options();
+    o.epochs = 2;
+    o.minibatches = 3;
+    // Plain SGD: Adam's first steps are about lr x sign(g), which rounding could flip.
+    auto update = [&](int workers) {
+      RunSetup fresh = make_setup(c);
+      torch::optim::SGD opt(fresh.agent->parameters(), torch::optim::SGDOptions(0.05));
+      o.workers = workers;
+      const PpoStats stats = ppo_update(*fresh.agent, opt, buffer, o, 1, fresh.device);
+      std::vector<torch::Tensor> flat;
+      for (const auto& p : fresh.agent->parameters()) flat.push_back(p.detach().reshape(-1));
+      return std::make_pair(torch::cat(flat), stats);
+    };
+    const auto [one, one_stats] = update(1);
+    for (int workers : {2, 3}) {
+      SCOPED_TRACE(workers);
+      const auto [many, stats] = update(workers);
+      EXPECT_TRUE(torch::allclose(many, one, 1e-4, 1e-5))
+          << "max difference " << (many - one).abs().max().item<float>();
+      EXPECT_TRUE(torch::equal(many, update(workers).first));
+      EXPECT_EQ(stats.minibatch_steps, one_stats.minibatch_steps);
+      EXPECT_NEAR(stats.policy_loss, one_stats.policy_loss, 1e-5);
+      EXPECT_NEAR(stats.value_loss, one_stats.value_loss, 1e-4);
+      EXPECT_NEAR(stats.approx_kl, one_stats.approx_kl, 1e-6);
+      EXPECT_NEAR(stats.grad_norm, one_stats.grad_norm, 1e-4);
+    }
+    // The update moved the parameters: the comparisons above are not of untouched copies.
+    std::vector<torch::Tensor> initial;
+    for (const auto& p : make_setup(c).agent->parameters()) initial.push_back(p.reshape(-1));
+    EXPECT_GT((one - torch::cat(initial)).abs().max().item<float>(), 1e-3);
+  }
+}
+
 TEST(Ppo, TargetKlStopsTheUpdateEarly) {
   Config c = small_config();
   RunSetup s = make_setup(c);

@@ -2,11 +2,15 @@
 
 #include <algorithm>
 #include <array>
+#include <atomic>
 #include <cmath>
 #include <memory>
 #include <numeric>
 
+#include <ATen/Parallel.h>
+
 #include "common/rng.hpp"
+#include "common/thread_pool.hpp"
 
 namespace htrmrl {
 
@@ -133,7 +137,7 @@ class SampleUnits : public UpdateUnits {
   const RolloutBuffer& buffer_;
   bool deduplicate_;
   torch::Device device_;
-  int64_t encoded_ = 0;
+  std::atomic<int64_t> encoded_{0};  // parts run on worker threads
 };
 
 // Recurrent agents: a unit is one segment of bptt tokens (truncated BPTT).
@@ -188,39 +192,42 @@ class Shard {
   int64_t first_ = 0, count_, total_;
 };
 
-// Means over one minibatch's samples. Alone: plain means. With a group each rank holds part of
-// the minibatch: it divides its sums by the minibatch's global sample count, so the summed
-// gradients are the single process's, and scalar statistics are summed over the ranks.
+// Means over one minibatch's samples, as sums divided by the minibatch's sample count: the
+// minibatch may be split in parts (evaluated on worker threads, or on the ranks of a group),
+// each summing its own samples, so the parts' gradients add up to the whole's. With a group
+// the count and the advantages' moments are every rank's, and scalar statistics are summed
+// over the ranks.
+constexpr int64_t kDiagnostics = 5;
+
 class MinibatchMeans {
  public:
-  MinibatchMeans(Collective* group, const torch::Tensor& advantages)
-      : group_(group), count_(advantages.size(0)) {
-    if (!group_) return;
+  MinibatchMeans(Collective* group, const torch::Tensor& advantages) : group_(group) {
     auto a = advantages.to(torch::kCPU, torch::kFloat64);
-    auto sums = torch::tensor({static_cast<double>(count_), a.sum().item<double>(),
+    auto sums = torch::tensor({static_cast<double>(a.size(0)), a.sum().item<double>(),
                                a.pow(2).sum().item<double>()},
                               torch::kFloat64);
-    group_->all_reduce(sums);
+    if (group_) group_->all_reduce(sums);
     count_ = static_cast<int64_t>(sums[0].item<double>());
     sum_ = sums[1].item<double>();
     sum_squares_ = sums[2].item<double>();
   }
   int64_t count() const { return count_; }
   torch::Tensor operator()(const torch::Tensor& x) const {
-    return group_ ? x.sum() / static_cast<double>(count_) : x.mean();
+    return x.sum() / static_cast<double>(count_);
   }
   // Advantages standardised by the minibatch's mean and unbiased deviation (torch's std).
   torch::Tensor standardise(const torch::Tensor& advantages) const {
-    if (!group_) return (advantages - advantages.mean()) / (advantages.std() + 1e-8);
     const double mean = sum_ / count_;
     const double var = std::max(0.0, (sum_squares_ - sum_ * mean) / (count_ - 1));
     return (advantages - mean) / (std::sqrt(var) + 1e-8);
   }
-  // Scalars made by operator() (one rank's parts with a group), as their totals.
-  std::vector<double> totals(const std::vector<torch::Tensor>& parts) const {
-    std::vector<torch::Tensor> detached;
-    for (const auto& p : parts) detached.push_back(p.detach());
-    auto values = torch::stack(detached).to(torch::kCPU, torch::kFloat64);
+  // Per-part sums made by operator(), as the minibatch's totals (over the ranks too).
+  std::vector<double> totals(const std::vector<std::vector<torch::Tensor>>& parts) const {
+    std::vector<torch::Tensor> columns;
+    for (const auto& part : parts)
+      if (!part.empty()) columns.push_back(torch::stack(part).to(torch::kCPU, torch::kFloat64));
+    auto values = columns.empty() ? torch::zeros({kDiagnostics}, torch::kFloat64)
+                                  : torch::stack(columns).sum(0);
     if (group_) group_->all_reduce(values);
     return std::vector<double>(values.data_ptr<double>(),
                                values.data_ptr<double>() + values.numel());
@@ -235,9 +242,55 @@ class MinibatchMeans {
 
  private:
   Collective* group_;
-  int64_t count_;
+  int64_t count_ = 0;
   double sum_ = 0, sum_squares_ = 0;
 };
+
+// One part of a minibatch: its units and samples, their policy outputs and targets, then the
+// part's loss terms and gradients. Parts are evaluated and differentiated on worker threads.
+struct MinibatchPart {
+  std::vector<int64_t> units, samples;
+  PolicyOutput out;
+  torch::Tensor action, old_log_prob, advantage, ret;
+  torch::Tensor loss, ratio;
+  std::vector<torch::Tensor> diagnostics;  // kDiagnostics: KL, policy, value, entropy, clipped
+  std::vector<torch::Tensor> grads;
+};
+
+// The minibatch's units in `workers` parts. One part keeps the shuffled order; several are
+// contiguous blocks of the sorted ids, which are trial-major, so each part holds whole runs
+// of a trial's samples and deduplication shares their sequences as in one part.
+std::vector<MinibatchPart> split_minibatch(std::vector<int64_t> units, int workers) {
+  const int n = std::max(1, std::min<int>(workers, static_cast<int>(units.size())));
+  std::vector<MinibatchPart> parts(n);
+  if (n == 1) {
+    parts[0].units = std::move(units);
+    return parts;
+  }
+  std::sort(units.begin(), units.end());
+  for (int p = 0; p < n; ++p) {
+    const auto [first, last] = rank_block(static_cast<int64_t>(units.size()), p, n);
+    parts[p].units.assign(units.begin() + first, units.begin() + last);
+  }
+  return parts;
+}
+
+// Sums the parts' gradients in part order (the same sum whatever the threads' timing) into
+// the parameters' gradients; a parameter no part reached keeps what zero_grad left.
+void set_gradients(const std::vector<MinibatchPart>& parts,
+                   const std::vector<torch::Tensor>& parameters) {
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    torch::Tensor sum;
+    for (const auto& part : parts) {
+      if (part.grads.empty() || !part.grads[i].defined()) continue;
+      sum = sum.defined() ? sum + part.grads[i] : part.grads[i];
+    }
+    if (!sum.defined()) continue;
+    auto p = parameters[i];
+    if (p.grad().defined()) p.mutable_grad().copy_(sum);
+    else p.mutable_grad() = sum.clone();
+  }
+}
 
 // Sums every parameter's gradient over the ranks, in one message. A rank without a gradient
 // for a parameter (no sample in this minibatch) adds zeros; the parameter gets a gradient if
@@ -372,10 +425,12 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
   const Shard shard(group, units->size());
   const int64_t n = shard.total();
   const int64_t mb_size = (n + options.minibatches - 1) / options.minibatches;
-  std::vector<int64_t> order(n), samples;
+  std::vector<int64_t> order(n);
   std::iota(order.begin(), order.end(), 0);
   Rng rng(shuffle_seed);
   agent.train();
+  const std::vector<torch::Tensor> parameters = agent.parameters();
+  ThreadPool workers(options.workers);
   const int act_dim = buffer.layout.act_dim;
   // What a rank holding none of a minibatch's samples evaluates: nothing.
   const PolicyOutput no_output{torch::zeros({0, act_dim}, device),
@@ -390,37 +445,51 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
     for (int64_t i = n - 1; i > 0; --i) std::swap(order[i], order[rng.below(i + 1)]);
     for (int64_t begin = 0; begin < n; begin += mb_size) {
       const int64_t end = std::min(n, begin + mb_size);
-      // The minibatch's policy outputs (this rank's share), then the targets of its samples
-      // in the same order.
-      const std::vector<int64_t> mine = shard.select(order, begin, end);
-      samples.clear();
-      PolicyOutput out = mine.empty()
-                             ? no_output
-                             : units->evaluate(mine, 0, static_cast<int64_t>(mine.size()),
-                                               samples);
-      const int64_t m = static_cast<int64_t>(samples.size());
-      auto action = actions_of(buffer, samples, 0, m).to(device);
-      auto old_log_prob = column(buffer, samples, 0, m, &TrialRecord::log_probs).to(device);
-      auto advantage = column(buffer, samples, 0, m, &TrialRecord::advantages).to(device);
-      auto ret = column(buffer, samples, 0, m, &TrialRecord::returns).to(device);
-      const MinibatchMeans mean(group, advantage);
-      if (options.normalize_advantages && mean.count() > 1)
-        advantage = mean.standardise(advantage);
+      // The minibatch's policy outputs (this rank's share, in parts on the workers), then
+      // the targets of its samples in the same order.
+      std::vector<MinibatchPart> parts =
+          split_minibatch(shard.select(order, begin, end), options.workers);
+      const int part_count = static_cast<int>(parts.size());
+      workers.parallel_for(part_count, [&](int p) {
+        at::init_num_threads();  // a worker thread takes the configured intra-op threads
+        MinibatchPart& part = parts[p];
+        const int64_t size = static_cast<int64_t>(part.units.size());
+        part.out = size == 0 ? no_output : units->evaluate(part.units, 0, size, part.samples);
+        const int64_t m = static_cast<int64_t>(part.samples.size());
+        part.action = actions_of(buffer, part.samples, 0, m).to(device);
+        part.old_log_prob = column(buffer, part.samples, 0, m, &TrialRecord::log_probs).to(device);
+        part.advantage = column(buffer, part.samples, 0, m, &TrialRecord::advantages).to(device);
+        part.ret = column(buffer, part.samples, 0, m, &TrialRecord::returns).to(device);
+      });
+      std::vector<torch::Tensor> advantages;
+      for (const auto& part : parts) advantages.push_back(part.advantage);
+      const MinibatchMeans mean(group, torch::cat(advantages));
 
-      // Clipped surrogate, value regression and entropy bonus.
-      auto log_ratio = gaussian_log_prob(out, action) - old_log_prob;
-      auto ratio = log_ratio.exp();
-      auto surrogate = torch::min(ratio * advantage,
-                                  ratio.clamp(1.0 - options.clip, 1.0 + options.clip) * advantage);
-      auto policy_loss = -mean(surrogate);
-      auto value_loss = 0.5 * mean((out.value - ret).pow(2));
-      auto entropy = mean(gaussian_entropy(out));
-      auto loss = policy_loss + options.value_coef * value_loss - options.entropy_coef * entropy;
-
-      // Diagnostics over the whole minibatch: KL, losses, entropy, clipped share.
-      const std::vector<double> totals = mean.totals(
-          {mean((ratio - 1.0) - log_ratio), policy_loss, value_loss, entropy,
-           mean(((ratio - 1.0).abs() > options.clip).to(torch::kFloat))});
+      // Clipped surrogate, value regression and entropy bonus; each part's share.
+      for (MinibatchPart& part : parts) {
+        if (part.samples.empty()) continue;
+        auto advantage = part.advantage;
+        if (options.normalize_advantages && mean.count() > 1)
+          advantage = mean.standardise(advantage);
+        auto log_ratio = gaussian_log_prob(part.out, part.action) - part.old_log_prob;
+        part.ratio = log_ratio.exp();
+        auto surrogate = torch::min(
+            part.ratio * advantage,
+            part.ratio.clamp(1.0 - options.clip, 1.0 + options.clip) * advantage);
+        auto policy_loss = -mean(surrogate);
+        auto value_loss = 0.5 * mean((part.out.value - part.ret).pow(2));
+        auto entropy = mean(gaussian_entropy(part.out));
+        part.loss = policy_loss + options.value_coef * value_loss -
+                    options.entropy_coef * entropy;
+        // Diagnostics: KL, losses, entropy, clipped share.
+        torch::NoGradGuard no_grad;
+        part.diagnostics = {mean((part.ratio - 1.0) - log_ratio), policy_loss, value_loss,
+                            entropy,
+                            mean(((part.ratio - 1.0).abs() > options.clip).to(torch::kFloat))};
+      }
+      std::vector<std::vector<torch::Tensor>> diagnostics;
+      for (const auto& part : parts) diagnostics.push_back(part.diagnostics);
+      const std::vector<double> totals = mean.totals(diagnostics);
       // Early stop: the policy has moved too far from the one that acted (not on the first).
       const double kl = totals[0];
       if (updates > 0 && options.target_kl > 0 && kl > 1.5 * options.target_kl) {
@@ -428,19 +497,31 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
         break;
       }
 
-      // Step (gradients summed over the ranks first), the gradient norm clipped to
-      // max_grad_norm.
+      // Each part's gradients on its worker, summed in part order (then over the ranks);
+      // the step clips the gradient norm to max_grad_norm.
+      workers.parallel_for(part_count, [&](int p) {
+        at::init_num_threads();
+        MinibatchPart& part = parts[p];
+        if (part.loss.defined())
+          part.grads = torch::autograd::grad({part.loss}, parameters, {}, false, false,
+                                             /*allow_unused=*/true);
+      });
       optimizer.zero_grad();
-      if (m > 0) loss.backward();
-      if (group) all_reduce_gradients(*group, agent.parameters());
+      set_gradients(parts, parameters);
+      if (group) all_reduce_gradients(*group, parameters);
       const double clip_to = options.max_grad_norm > 0 ? options.max_grad_norm : INFINITY;
-      stats.grad_norm += torch::nn::utils::clip_grad_norm_(agent.parameters(), clip_to);
+      stats.grad_norm += torch::nn::utils::clip_grad_norm_(parameters, clip_to);
       optimizer.step();
 
       // Statistics.
       torch::NoGradGuard no_grad;
-      if (updates == 0)
-        stats.first_ratio_error = mean.max(m > 0 ? (ratio - 1.0).abs().max().item<double>() : 0.0);
+      if (updates == 0) {
+        double error = 0.0;
+        for (const auto& part : parts)
+          if (part.ratio.defined())
+            error = std::max(error, (part.ratio - 1.0).abs().max().item<double>());
+        stats.first_ratio_error = mean.max(error);
+      }
       stats.policy_loss += totals[1];
       stats.value_loss += totals[2];
       stats.entropy += totals[3];

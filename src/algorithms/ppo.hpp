@@ -28,6 +28,10 @@ struct PpoOptions {
   // Context agents: encode each distinct sequence of a minibatch once (RolloutBuffer::gather);
   // false re-encodes every slot of every sample, the naive path bench compares against.
   bool deduplicate = true;
+  // Threads that evaluate and differentiate a minibatch's parts side by side (contiguous
+  // blocks of its sorted sample ids); the parts' gradients are summed in a fixed order, so
+  // results do not depend on thread timing. Each thread runs LibTorch's intra-op threads.
+  int workers = 1;
 };
 
 struct PpoStats {

@@ -198,6 +198,7 @@ nlohmann::json run_throughput_bench(Config config, const ThroughputOptions& opti
                           {"episodes_per_trial", episodes},
                           {"epochs", config.ppo.epochs},
                           {"minibatches", config.ppo.minibatches},
+                          {"update_workers", config.ppo.workers},
                           {"device", config.device},
                           {"threads", config.threads},
                           {"repeats", repeats}}}};

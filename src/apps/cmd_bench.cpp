@@ -41,7 +41,7 @@ Command add_bench_command(CLI::App& app) {
   cmd->add_option("--config", opts->config,
                   "bench this run configuration as it is (trials, episodes, epochs, threads)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--set", opts->sets, "override one key of --config: --set ppo.epochs=4");
+  cmd->add_option("--set", opts->sets, "override one key of the bench config (built-in or --config): --set ppo.epochs=4");
   cmd->add_flag("--skip-naive", opts->skip_naive,
                 "measure only the fast paths (no full re-encoding, no per-sample update)");
   cmd->add_flag("--compare-flat", opts->compare_flat,
@@ -68,10 +68,16 @@ Command add_bench_command(CLI::App& app) {
               return;
             }
             // The built-in bench config, or a run's; --device and --threads override either.
-            if (opts->config.empty() && !opts->sets.empty())
-              throw Error("--set overrides keys of --config; give --config too");
             Config config = opts->config.empty() ? Config{} : load_config(opts->config);
-            for (const auto& set : opts->sets) apply_override(config, set);
+            for (const auto& set : opts->sets) {
+              // The built-in config fixes these two itself: refuse rather than ignore them.
+              const std::string key = set.substr(0, set.find('='));
+              if (opts->config.empty() &&
+                  (key == "ppo.trials_per_iter" || key == "env.episodes_per_trial"))
+                throw Error("--set " + key + ": the built-in bench sets it (use --batch, or "
+                            "--config with a run configuration)");
+              apply_override(config, set);
+            }
             if (!opts->device.empty()) config.device = opts->device;
             if (opts->threads > 0) config.threads = opts->threads;
             validate(config);

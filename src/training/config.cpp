@@ -91,6 +91,10 @@ std::vector<Field> fields(Config& c) {
        100000},
       {"ppo.epochs", &c.ppo.epochs, "passes over each iteration's data", 1, 1000},
       {"ppo.minibatches", &c.ppo.minibatches, "minibatches per epoch", 1, 1000000},
+      {"ppo.workers", &c.ppo.workers,
+       "threads that evaluate and differentiate parts of each minibatch side by side (keep "
+       "workers x threads within the machine's cores; needs agent.dropout = 0)",
+       1, 1024},
       {"ppo.lr", &c.ppo.lr, "Adam learning rate", 0, 1, true},
       {"ppo.adam_eps", &c.ppo.adam_eps, "Adam epsilon", 0, 1, true},
       {"ppo.anneal_lr", &c.ppo.anneal_lr, "decay lr linearly to 0 over the run"},
@@ -306,6 +310,11 @@ void validate(const Config& config) {
     throw Error("config key 'agent.episodes' must be 1 when agent.kind = \"trmrl\" (TrMRL "
                 "reads only the current episode's last agent.seq_len transitions), got " +
                 std::to_string(config.agent.episodes));
+  // Dropout draws from LibTorch's one generator: worker threads would draw in timing order.
+  if (config.ppo.workers > 1 && config.agent.dropout > 0)
+    throw Error("config key 'ppo.workers' must be 1 when agent.dropout > 0 (the workers' "
+                "dropout masks would depend on thread timing), got " +
+                std::to_string(config.ppo.workers));
   const std::string& d = config.device;
   if (d != "cpu" && d != "cuda" && d.rfind("cuda:", 0) != 0)
     throw Error("config key 'device' must be cpu, cuda or cuda:N, got '" + d + "'");

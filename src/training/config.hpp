@@ -55,8 +55,12 @@ struct Config {
   // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
   // (PpoOptions::bptt is not a ppo.* key: ppo_options() fills it from agent.bptt.)
   struct Ppo : PpoOptions {
-    // The algorithm's default is no KL stop; runs stop at 0.02 (see docs/design.md).
-    Ppo() { target_kl = 0.02; }
+    // The algorithm's defaults are no KL stop and one thread; runs stop at 0.02 and update
+    // on two workers, one per core of the 2-core reference machine (see docs/design.md).
+    Ppo() {
+      target_kl = 0.02;
+      workers = 2;
+    }
     int trials_per_iter = 32;
     double lr = 1e-3;
     double adam_eps = 1e-5;
