@@ -40,47 +40,83 @@ struct Layout {
   }
 };
 
+// The kernels are inlined into each instruction-set variant below (run_avx2, run_baseline).
+#define HTRMRL_KERNEL inline __attribute__((always_inline))
+
 // kDh > 0 fixes d_head at compile time (the inner loops unroll and vectorise); 0 reads it.
 template <int kDh>
-int64_t head_width(const Layout& s) {
+HTRMRL_KERNEL int64_t head_width(const Layout& s) {
   return kDh > 0 ? kDh : s.dh;
+}
+
+// Keys per register block: the dot products below run over 8 keys at a time.
+constexpr int64_t kLanes = 8;
+
+int64_t padded(int64_t length) { return (length + kLanes - 1) / kLanes * kLanes; }
+
+// Head h's keys or values of batch b transposed to [d_head, padded(L)] in `out` (padding
+// zero), so that the dot products of one vector with every key run across keys.
+HTRMRL_KERNEL void transpose_head(const Layout& s, const float* first_token, int64_t dh,
+                                  float* __restrict out) {
+  const int64_t lp = padded(s.length);
+  for (int64_t c = 0; c < dh; ++c) {
+    float* column = out + c * lp;
+    for (int64_t j = 0; j < s.length; ++j) column[j] = first_token[j * s.stride() + c];
+    for (int64_t j = s.length; j < lp; ++j) column[j] = 0.0f;
+  }
+}
+
+// out[j] = a . t[:, j] for every column j of the transposed block t [dh, lp], 8 columns at
+// a time in registers; each sum runs over c in order, as a plain dot product would.
+template <int kDh>
+HTRMRL_KERNEL void dot_columns(const Layout& s, const float* a, const float* t,
+                               float* __restrict out) {
+  const int64_t dh = head_width<kDh>(s), lp = padded(s.length);
+  for (int64_t jb = 0; jb < lp; jb += kLanes) {
+    float acc[kLanes] = {};
+    for (int64_t c = 0; c < dh; ++c) {
+      const float ac = a[c];
+      const float* column = t + c * lp + jb;
+      for (int64_t u = 0; u < kLanes; ++u) acc[u] += ac * column[u];
+    }
+    for (int64_t u = 0; u < kLanes; ++u) out[jb + u] = acc[u];
+  }
 }
 
 // scores[b, h, qi, j] = q . k_j / sqrt(d_head) + bias, for the batches [b0, b1).
 template <int kDh>
-void scores(const Layout& s, const float* x, const float* bias, float* out, int64_t b0,
-            int64_t b1) {
-  const int64_t dh = head_width<kDh>(s);
+HTRMRL_KERNEL void scores(const Layout& s, const float* x, const float* bias,
+                          float* __restrict out, int64_t b0, int64_t b1) {
+  const int64_t dh = head_width<kDh>(s), l = s.length;
   const float root = std::sqrt(static_cast<float>(dh));
+  std::vector<float> keys(static_cast<size_t>(dh * padded(l))), dot(padded(l));
   for (int64_t b = b0; b < b1; ++b)
-    for (int64_t h = 0; h < s.heads; ++h)
+    for (int64_t h = 0; h < s.heads; ++h) {
+      transpose_head(s, s.k(x, b, 0, h), dh, keys.data());
       for (int64_t qi = 0; qi < s.queries; ++qi) {
-        const float* q = s.q(x, b, s.first + qi, h);
+        dot_columns<kDh>(s, s.q(x, b, s.first + qi, h), keys.data(), dot.data());
         const float* brow = s.bias_row(bias, b, qi);
         float* row = out + s.prob_row(b, h, qi);
-        for (int64_t j = 0; j < s.length; ++j) {
-          const float* k = s.k(x, b, j, h);
-          float dot = 0.0f;
-          for (int64_t c = 0; c < dh; ++c) dot += q[c] * k[c];
-          row[j] = dot / root + brow[j];
-        }
+        for (int64_t j = 0; j < l; ++j) row[j] = dot[j] / root + brow[j];
       }
+    }
 }
 
 // y[b, qi, h] = sum_j p_j v_j.
 template <int kDh>
-void weighted_values(const Layout& s, const float* x, const float* probs, float* y, int64_t b0,
-                     int64_t b1) {
+HTRMRL_KERNEL void weighted_values(const Layout& s, const float* x, const float* probs,
+                                   float* __restrict y, int64_t b0, int64_t b1) {
   const int64_t dh = head_width<kDh>(s);
   for (int64_t b = b0; b < b1; ++b)
     for (int64_t h = 0; h < s.heads; ++h)
       for (int64_t qi = 0; qi < s.queries; ++qi) {
         const float* p = probs + s.prob_row(b, h, qi);
-        float* out = y + (b * s.queries + qi) * s.d + h * dh;
+        float* __restrict out = y + (b * s.queries + qi) * s.d + h * dh;
         for (int64_t c = 0; c < dh; ++c) out[c] = 0.0f;
         for (int64_t j = 0; j < s.length; ++j) {
+          const float pj = p[j];
           const float* v = s.v(x, b, j, h);
-          for (int64_t c = 0; c < dh; ++c) out[c] += p[j] * v[c];
+          for (int64_t c = 0; c < dh; ++c) out[c] += pj * v[c];
         }
       }
 }
@@ -90,76 +126,104 @@ void weighted_values(const Layout& s, const float* x, const float* probs, float*
 //   dv_j += p_j dy,  dp_j = dy . v_j,  ds_j = p_j (dp_j - sum_i p_i dp_i) / sqrt(d_head),
 //   dq += ds_j k_j,  dk_j += ds_j q.
 template <int kDh>
-void backward(const Layout& s, const float* x, const float* probs, const float* dy, float* dx,
-              int64_t b0, int64_t b1) {
-  const int64_t dh = head_width<kDh>(s);
+HTRMRL_KERNEL void backward(const Layout& s, const float* x, const float* probs,
+                           const float* dy, float* dx, int64_t b0, int64_t b1) {
+  const int64_t dh = head_width<kDh>(s), l = s.length;
   const float root = std::sqrt(static_cast<float>(dh));
-  std::vector<float> dp(static_cast<size_t>(s.length));
+  std::vector<float> values(static_cast<size_t>(dh * padded(l))), dp(padded(l)),
+      ds(static_cast<size_t>(l)), dq_sum(static_cast<size_t>(dh));
   // dx shares x's layout: the same offsets address a token's gradient.
   auto grad = [&](const float* at) { return dx + (at - x); };
   for (int64_t b = b0; b < b1; ++b)
-    for (int64_t h = 0; h < s.heads; ++h)
+    for (int64_t h = 0; h < s.heads; ++h) {
+      transpose_head(s, s.v(x, b, 0, h), dh, values.data());
       for (int64_t qi = 0; qi < s.queries; ++qi) {
         const float* p = probs + s.prob_row(b, h, qi);
         const float* g = dy + (b * s.queries + qi) * s.d + h * dh;
         const float* q = s.q(x, b, s.first + qi, h);
         float* dq = grad(q);
-        // dp_j and the softmax's row sum.
+        // dp_j = g . v_j, and the softmax's row sum.
+        dot_columns<kDh>(s, g, values.data(), dp.data());
         float total = 0.0f;
-        for (int64_t j = 0; j < s.length; ++j) {
-          const float* v = s.v(x, b, j, h);
-          float dot = 0.0f;
-          for (int64_t c = 0; c < dh; ++c) dot += g[c] * v[c];
-          dp[j] = dot;
-          total += p[j] * dot;
-        }
-        // Scores' gradient into q, k and v.
-        for (int64_t j = 0; j < s.length; ++j) {
-          const float ds = p[j] * (dp[j] - total) / root;
+        for (int64_t j = 0; j < l; ++j) total += p[j] * dp[j];
+        for (int64_t j = 0; j < l; ++j) ds[j] = p[j] * (dp[j] - total) / root;
+        // The scores' gradient into q, k and v; q's summed in registers, then stored.
+        std::fill(dq_sum.begin(), dq_sum.end(), 0.0f);
+        for (int64_t j = 0; j < l; ++j) {
+          const float dsj = ds[j], pj = p[j];
           const float* k = s.k(x, b, j, h);
-          float* dk = grad(k);
-          float* dv = grad(s.v(x, b, j, h));
+          float* __restrict dk = grad(k);
+          float* __restrict dv = grad(s.v(x, b, j, h));
           for (int64_t c = 0; c < dh; ++c) {
-            dq[c] += ds * k[c];
-            dk[c] += ds * q[c];
-            dv[c] += p[j] * g[c];
+            dq_sum[c] += dsj * k[c];
+            dk[c] += dsj * q[c];
+            dv[c] += pj * g[c];
           }
         }
+        for (int64_t c = 0; c < dh; ++c) dq[c] += dq_sum[c];
       }
-}
-
-// Runs kernel<kDh> over the batch in LibTorch's intra-op threads, d_head 8 specialised.
-template <template <int> class Kernel, typename... Args>
-void over_batches(const Layout& s, Args... args) {
-  at::parallel_for(0, s.batch, 1, [&](int64_t b0, int64_t b1) {
-    if (s.dh == 8)
-      Kernel<8>::run(s, args..., b0, b1);
-    else
-      Kernel<0>::run(s, args..., b0, b1);
-  });
+    }
 }
 
 template <int kDh>
 struct Scores {
-  static void run(const Layout& s, const float* x, const float* bias, float* out, int64_t b0,
-                  int64_t b1) {
+  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* bias, float* out,
+                                int64_t b0, int64_t b1) {
     scores<kDh>(s, x, bias, out, b0, b1);
   }
 };
 template <int kDh>
 struct WeightedValues {
-  static void run(const Layout& s, const float* x, const float* probs, float* y, int64_t b0,
-                  int64_t b1) {
+  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* probs, float* y,
+                                int64_t b0, int64_t b1) {
     weighted_values<kDh>(s, x, probs, y, b0, b1);
   }
 };
 template <int kDh>
 struct Backward {
-  static void run(const Layout& s, const float* x, const float* probs, const float* dy,
-                  float* dx, int64_t b0, int64_t b1) {
+  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* probs,
+                                const float* dy, float* dx, int64_t b0, int64_t b1) {
     backward<kDh>(s, x, probs, dy, dx, b0, b1);
   }
 };
+
+// d_head 8 (HTrMRL's, loops fully unrolled) or any other.
+template <template <int> class Kernel, typename... Args>
+HTRMRL_KERNEL void by_head_width(const Layout& s, Args... args) {
+  if (s.dh == 8)
+    Kernel<8>::run(s, args...);
+  else
+    Kernel<0>::run(s, args...);
+}
+
+// The same loops compiled twice: for the distribution's baseline x86-64 (SSE2, 4 floats per
+// instruction) and for AVX2 with FMA (8), picked once from the CPU. Debian builds for the
+// baseline, so without this the kernels could not use the vector units most machines have.
+template <template <int> class Kernel, typename... Args>
+void run_baseline(const Layout& s, Args... args) {
+  by_head_width<Kernel>(s, args...);
+}
+#if defined(__x86_64__) && defined(__GNUC__)
+template <template <int> class Kernel, typename... Args>
+__attribute__((target("avx2,fma"))) void run_avx2(const Layout& s, Args... args) {
+  by_head_width<Kernel>(s, args...);
+}
+bool has_avx2() {
+  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return yes;
+}
+#endif
+
+// Runs the kernel over the batch in LibTorch's intra-op threads.
+template <template <int> class Kernel, typename... Args>
+void over_batches(const Layout& s, Args... args) {
+  at::parallel_for(0, s.batch, 1, [&](int64_t b0, int64_t b1) {
+#if defined(__x86_64__) && defined(__GNUC__)
+    if (has_avx2()) return run_avx2<Kernel>(s, args..., b0, b1);
+#endif
+    run_baseline<Kernel>(s, args..., b0, b1);
+  });
+}
 
 // The forward pass: output [B, Q, d] and the probabilities the backward pass reads.
 std::pair<torch::Tensor, torch::Tensor> fused_forward(const torch::Tensor& qkv,
