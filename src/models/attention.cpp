@@ -102,6 +102,32 @@ HTRMRL_KERNEL void scores(const Layout& s, const float* x, const float* bias,
     }
 }
 
+// out[c] = sum_j w[j] rows_j[c] over the L rows at `first`, `stride` floats apart (a head's
+// keys or values in the packed buffer).
+template <int kDh>
+HTRMRL_KERNEL void weighted_rows(const Layout& s, const float* __restrict w,
+                                 const float* __restrict first, int64_t stride,
+                                 float* __restrict out) {
+  const int64_t dh = head_width<kDh>(s);
+  for (int64_t c = 0; c < dh; ++c) out[c] = 0.0f;
+  for (int64_t j = 0; j < s.length; ++j) {
+    const float wj = w[j];
+    const float* row = first + j * stride;
+    for (int64_t c = 0; c < dh; ++c) out[c] += wj * row[c];
+  }
+}
+
+// out[j, :] += w[j] v for the L rows of out [L, d_head].
+template <int kDh>
+HTRMRL_KERNEL void add_outer(const Layout& s, const float* __restrict w,
+                             const float* __restrict v, float* __restrict out) {
+  const int64_t dh = head_width<kDh>(s);
+  for (int64_t j = 0; j < s.length; ++j) {
+    const float wj = w[j];
+    for (int64_t c = 0; c < dh; ++c) out[j * dh + c] += wj * v[c];
+  }
+}
+
 // y[b, qi, h] = sum_j p_j v_j.
 template <int kDh>
 HTRMRL_KERNEL void weighted_values(const Layout& s, const float* x, const float* probs,
@@ -109,58 +135,54 @@ HTRMRL_KERNEL void weighted_values(const Layout& s, const float* x, const float*
   const int64_t dh = head_width<kDh>(s);
   for (int64_t b = b0; b < b1; ++b)
     for (int64_t h = 0; h < s.heads; ++h)
-      for (int64_t qi = 0; qi < s.queries; ++qi) {
-        const float* p = probs + s.prob_row(b, h, qi);
-        float* __restrict out = y + (b * s.queries + qi) * s.d + h * dh;
-        for (int64_t c = 0; c < dh; ++c) out[c] = 0.0f;
-        for (int64_t j = 0; j < s.length; ++j) {
-          const float pj = p[j];
-          const float* v = s.v(x, b, j, h);
-          for (int64_t c = 0; c < dh; ++c) out[c] += pj * v[c];
-        }
-      }
+      for (int64_t qi = 0; qi < s.queries; ++qi)
+        weighted_rows<kDh>(s, probs + s.prob_row(b, h, qi), s.v(x, b, 0, h), s.stride(),
+                           y + (b * s.queries + qi) * s.d + h * dh);
 }
 
 // The backward pass into dqkv (zeroed) for the batches [b0, b1); each batch writes only its
 // own rows, so batches run in parallel without locks. With p = softmax(s):
 //   dv_j += p_j dy,  dp_j = dy . v_j,  ds_j = p_j (dp_j - sum_i p_i dp_i) / sqrt(d_head),
 //   dq += ds_j k_j,  dk_j += ds_j q.
+// A head's dk and dv are summed over its queries in local [L, d_head] blocks, then added.
 template <int kDh>
 HTRMRL_KERNEL void backward(const Layout& s, const float* x, const float* probs,
                            const float* dy, float* dx, int64_t b0, int64_t b1) {
   const int64_t dh = head_width<kDh>(s), l = s.length;
   const float root = std::sqrt(static_cast<float>(dh));
   std::vector<float> values(static_cast<size_t>(dh * padded(l))), dp(padded(l)),
-      ds(static_cast<size_t>(l)), dq_sum(static_cast<size_t>(dh));
+      ds(static_cast<size_t>(l)), dq(static_cast<size_t>(dh)),
+      dk(static_cast<size_t>(l * dh)), dv(static_cast<size_t>(l * dh));
   // dx shares x's layout: the same offsets address a token's gradient.
   auto grad = [&](const float* at) { return dx + (at - x); };
   for (int64_t b = b0; b < b1; ++b)
     for (int64_t h = 0; h < s.heads; ++h) {
       transpose_head(s, s.v(x, b, 0, h), dh, values.data());
+      std::fill(dk.begin(), dk.end(), 0.0f);
+      std::fill(dv.begin(), dv.end(), 0.0f);
       for (int64_t qi = 0; qi < s.queries; ++qi) {
         const float* p = probs + s.prob_row(b, h, qi);
         const float* g = dy + (b * s.queries + qi) * s.d + h * dh;
         const float* q = s.q(x, b, s.first + qi, h);
-        float* dq = grad(q);
         // dp_j = g . v_j, and the softmax's row sum.
         dot_columns<kDh>(s, g, values.data(), dp.data());
         float total = 0.0f;
         for (int64_t j = 0; j < l; ++j) total += p[j] * dp[j];
         for (int64_t j = 0; j < l; ++j) ds[j] = p[j] * (dp[j] - total) / root;
-        // The scores' gradient into q, k and v; q's summed in registers, then stored.
-        std::fill(dq_sum.begin(), dq_sum.end(), 0.0f);
-        for (int64_t j = 0; j < l; ++j) {
-          const float dsj = ds[j], pj = p[j];
-          const float* k = s.k(x, b, j, h);
-          float* __restrict dk = grad(k);
-          float* __restrict dv = grad(s.v(x, b, j, h));
-          for (int64_t c = 0; c < dh; ++c) {
-            dq_sum[c] += dsj * k[c];
-            dk[c] += dsj * q[c];
-            dv[c] += pj * g[c];
-          }
+        // The scores' gradient into q (stored now), k and v (summed over the queries).
+        weighted_rows<kDh>(s, ds.data(), s.k(x, b, 0, h), s.stride(), dq.data());
+        float* dq_out = grad(q);
+        for (int64_t c = 0; c < dh; ++c) dq_out[c] += dq[c];
+        add_outer<kDh>(s, ds.data(), q, dk.data());
+        add_outer<kDh>(s, p, g, dv.data());
+      }
+      for (int64_t j = 0; j < l; ++j) {
+        float* dk_out = grad(s.k(x, b, j, h));
+        float* dv_out = grad(s.v(x, b, j, h));
+        for (int64_t c = 0; c < dh; ++c) {
+          dk_out[c] += dk[j * dh + c];
+          dv_out[c] += dv[j * dh + c];
         }
-        for (int64_t c = 0; c < dh; ++c) dq[c] += dq_sum[c];
       }
     }
 }
