@@ -49,7 +49,8 @@ torch::Tensor EncoderBlockImpl::attend(const torch::Tensor& x, const torch::Tens
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias,
                                         bool last_only) {
   auto ff = [&](const torch::Tensor& y) {
-    return ff2_->forward(drop_->forward(torch::relu(ff1_->forward(y))));
+    auto hidden = ff1_->forward(y);
+    return ff2_->forward(drop_->forward(torch::relu_(hidden)));
   };
   // The residual stream of the positions computed: all, or the last one.
   auto x_out = last_only ? x.narrow(1, x.size(1) - 1, 1) : x;
