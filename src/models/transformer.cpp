@@ -48,6 +48,9 @@ torch::Tensor EncoderBlockImpl::attend(const torch::Tensor& x, const torch::Tens
 
 torch::Tensor EncoderBlockImpl::forward(const torch::Tensor& x, const torch::Tensor& key_bias,
                                         bool last_only) {
+  if (!torch::GradMode::is_enabled() && x.device().is_cpu() &&
+      x.scalar_type() == torch::kFloat && (options_.dropout == 0.0 || !is_training()))
+    return forward_inference(x, key_bias, last_only);
   auto ff = [&](const torch::Tensor& y) {
     auto hidden = ff1_->forward(y);
     return ff2_->forward(drop_->forward(torch::relu_(hidden)));

@@ -37,6 +37,11 @@ class EncoderBlockImpl : public torch::nn::Module {
   // positions), for a stack's final block when callers read nothing else.
   torch::Tensor forward(const torch::Tensor& x, const torch::Tensor& key_bias,
                         bool last_only = false);
+  // The same function for inference on the CPU (autograd off, float32, no dropout): four
+  // matrix products and the fused attention, with layer norms, residuals and ReLU in loops
+  // over the rows, instead of some 25 LibTorch operators. forward() takes it when it can.
+  torch::Tensor forward_inference(const torch::Tensor& x, const torch::Tensor& key_bias,
+                                  bool last_only = false);
   // T-Fixup for a stack of `layers` blocks: xavier-uniform weights, then q/k/v scaled by
   // 0.67 N^-1/4 sqrt(2), attention output and feed-forward by 0.67 N^-1/4.
   void t_fixup(int layers);
