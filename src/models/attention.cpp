@@ -1,6 +1,7 @@
 #include "models/attention.hpp"
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include <ATen/Parallel.h>
@@ -83,10 +84,33 @@ HTRMRL_KERNEL void dot_columns(const Layout& s, const float* a, const float* t,
   }
 }
 
-// scores[b, h, qi, j] = q . k_j / sqrt(d_head) + bias, for the batches [b0, b1).
+// exp(x) to about 1 ulp (Cephes' expf): x = n ln2 + r, |r| <= ln2 / 2, exp(r) by a degree-6
+// polynomial, 2^n through the exponent bits. Without branches, so that a loop of it
+// vectorises (std::exp's does not): n is rounded by adding and subtracting 1.5 x 2^23, and x
+// is clamped to [-87, 88], where 2^n stays a normal float. Below -87 (a hidden key's score,
+// after the row's maximum is subtracted) the result is exp(-87) = 1.6e-38 instead of less:
+// a weight no float sum with the row's maximum term, exp(0) = 1, can register.
+HTRMRL_KERNEL float exp_approx(float x) {
+  const float clamped = std::min(std::max(x, -87.0f), 88.0f);
+  const float n = (clamped * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+  const float r = clamped - n * 0.693359375f + n * 2.12194440e-4f;
+  float y = 1.9875691500e-4f * r + 1.3981999507e-3f;
+  y = y * r + 8.3334519073e-3f;
+  y = y * r + 4.1665795894e-2f;
+  y = y * r + 1.6666665459e-1f;
+  y = y * r + 5.0000001201e-1f;
+  y = y * r * r + r + 1.0f;
+  const int32_t bits = (static_cast<int32_t>(n) + 127) << 23;
+  float scale;
+  std::memcpy(&scale, &bits, sizeof scale);
+  return y * scale;
+}
+
+// probs[b, h, qi, :] = softmax_j(q . k_j / sqrt(d_head) + bias_j), for the batches [b0, b1);
+// the maximum is subtracted first, as LibTorch's softmax does.
 template <int kDh>
-HTRMRL_KERNEL void scores(const Layout& s, const float* x, const float* bias,
-                          float* __restrict out, int64_t b0, int64_t b1) {
+HTRMRL_KERNEL void softmax_scores(const Layout& s, const float* x, const float* bias,
+                                  float* __restrict out, int64_t b0, int64_t b1) {
   const int64_t dh = head_width<kDh>(s), l = s.length;
   const float root = std::sqrt(static_cast<float>(dh));
   std::vector<float> keys(static_cast<size_t>(dh * padded(l))), dot(padded(l));
@@ -97,7 +121,17 @@ HTRMRL_KERNEL void scores(const Layout& s, const float* x, const float* bias,
         dot_columns<kDh>(s, s.q(x, b, s.first + qi, h), keys.data(), dot.data());
         const float* brow = s.bias_row(bias, b, qi);
         float* row = out + s.prob_row(b, h, qi);
-        for (int64_t j = 0; j < l; ++j) row[j] = dot[j] / root + brow[j];
+        float top = -INFINITY;
+        for (int64_t j = 0; j < l; ++j) {
+          row[j] = dot[j] / root + brow[j];
+          top = std::max(top, row[j]);
+        }
+        // The exponentials in a loop of their own (it vectorises), then their sum in order.
+        for (int64_t j = 0; j < l; ++j) row[j] = exp_approx(row[j] - top);
+        float total = 0.0f;
+        for (int64_t j = 0; j < l; ++j) total += row[j];
+        const float inverse = 1.0f / total;
+        for (int64_t j = 0; j < l; ++j) row[j] *= inverse;
       }
     }
 }
@@ -188,10 +222,10 @@ HTRMRL_KERNEL void backward(const Layout& s, const float* x, const float* probs,
 }
 
 template <int kDh>
-struct Scores {
+struct SoftmaxScores {
   static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* bias, float* out,
                                 int64_t b0, int64_t b1) {
-    scores<kDh>(s, x, bias, out, b0, b1);
+    softmax_scores<kDh>(s, x, bias, out, b0, b1);
   }
 };
 template <int kDh>
@@ -252,11 +286,9 @@ std::pair<torch::Tensor, torch::Tensor> fused_forward(const torch::Tensor& qkv,
                                                       const torch::Tensor& bias,
                                                       AttentionShape shape) {
   const Layout s(qkv, bias, shape);
-  auto logits = torch::empty({s.batch, s.heads, s.queries, s.length}, qkv.options());
-  over_batches<Scores>(s, qkv.data_ptr<float>(), bias.data_ptr<float>(),
-                       logits.data_ptr<float>());
-  // LibTorch's softmax: vectorised exponentials, max-subtracted like the composed form.
-  auto probs = torch::softmax(logits, -1);
+  auto probs = torch::empty({s.batch, s.heads, s.queries, s.length}, qkv.options());
+  over_batches<SoftmaxScores>(s, qkv.data_ptr<float>(), bias.data_ptr<float>(),
+                              probs.data_ptr<float>());
   auto y = torch::empty({s.batch, s.queries, s.d}, qkv.options());
   over_batches<WeightedValues>(s, qkv.data_ptr<float>(), probs.data_ptr<float>(),
                                y.data_ptr<float>());

@@ -2,7 +2,8 @@
 // compute the same function:
 //   composed  LibTorch operators (permute, batched matmul, softmax); any device, any dropout.
 //   fused     a CPU kernel with a hand-written backward pass: one loop over the batch reads
-//             q, k and v where the projection wrote them. At HTrMRL's shapes (d_head 8,
+//             q, k and v where the projection wrote them, the softmax (with a vectorised
+//             exponential) in the same pass as the scores. At HTrMRL's shapes (d_head 8,
 //             5-25 tokens) the composed form's batched products are thousands of tiny
 //             matrices and its permutes copy every activation; the loop does neither.
 // attention() picks the fused kernel for float32 CPU tensors without attention dropout.
