@@ -22,7 +22,15 @@ std::vector<std::pair<std::string, torch::Tensor>> biases() {
           {"shared", torch::zeros({1, 1, 1, kLength})}};
 }
 
-TEST(Attention, FusedEqualsComposedForwardAndBackward) {
+// Both builds of the kernel: AVX2 (where the CPU has it) and the baseline x86-64 one.
+class AttentionBuilds : public ::testing::TestWithParam<bool> {
+ protected:
+  void SetUp() override { attention_allow_avx2(GetParam()); }
+  void TearDown() override { attention_allow_avx2(true); }
+};
+
+TEST_P(AttentionBuilds, FusedEqualsComposedForwardAndBackward) {
+  SCOPED_TRACE(attention_uses_avx2() ? "avx2" : "baseline");
   for (int64_t heads : {4, 2})  // d_head 8 (the specialised loop) and 16 (the generic one)
     for (bool last_only : {false, true})
       for (const auto& [name, bias] : biases()) {
@@ -43,6 +51,8 @@ TEST(Attention, FusedEqualsComposedForwardAndBackward) {
             << (g_fused - g_composed).abs().max().item<float>();
       }
 }
+
+INSTANTIATE_TEST_SUITE_P(Attention, AttentionBuilds, ::testing::Values(true, false));
 
 // attention() takes the kernel on the CPU; in inference mode it records no graph.
 TEST(Attention, InferenceModeEqualsTheComposedForm) {

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "common/rng.hpp"
+#include "models/attention.hpp"
 #include "common/runtime.hpp"
 #include "training/actor.hpp"
 #include "training/sampler.hpp"
@@ -205,6 +206,7 @@ nlohmann::json run_throughput_bench(Config config, const ThroughputOptions& opti
 
   // The machine's limit, with the run's threads (LibTorch's and OpenBLAS's).
   out["matmul_peak_gflops"] = matmul_peak_gflops(repeats, s.device);
+  out["attention_kernel"] = attention_uses_avx2() ? "avx2" : "baseline x86-64";
 
   // A rollout, reused for the inference and update figures.
   RolloutBuffer buffer;

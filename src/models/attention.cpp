@@ -1,5 +1,6 @@
 #include "models/attention.hpp"
 
+#include <atomic>
 #include <cmath>
 #include <cstring>
 #include <vector>
@@ -264,18 +265,15 @@ template <template <int> class Kernel, typename... Args>
 __attribute__((target("avx2,fma"))) void run_avx2(const Layout& s, Args... args) {
   by_head_width<Kernel>(s, args...);
 }
-bool has_avx2() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-  return yes;
-}
 #endif
+std::atomic<bool> avx2_allowed{true};
 
 // Runs the kernel over the batch in LibTorch's intra-op threads.
 template <template <int> class Kernel, typename... Args>
 void over_batches(const Layout& s, Args... args) {
   at::parallel_for(0, s.batch, 1, [&](int64_t b0, int64_t b1) {
 #if defined(__x86_64__) && defined(__GNUC__)
-    if (has_avx2()) return run_avx2<Kernel>(s, args..., b0, b1);
+    if (attention_uses_avx2()) return run_avx2<Kernel>(s, args..., b0, b1);
 #endif
     run_baseline<Kernel>(s, args..., b0, b1);
   });
@@ -321,6 +319,17 @@ class FusedAttention : public torch::autograd::Function<FusedAttention> {
 };
 
 }  // namespace
+
+bool attention_uses_avx2() {
+#if defined(__x86_64__) && defined(__GNUC__)
+  static const bool cpu = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+  return cpu && avx2_allowed.load(std::memory_order_relaxed);
+#else
+  return false;
+#endif
+}
+
+void attention_allow_avx2(bool allow) { avx2_allowed = allow; }
 
 torch::Tensor attention_composed(const torch::Tensor& qkv, const torch::Tensor& bias,
                                  AttentionShape shape, double dropout, bool training) {

@@ -33,4 +33,9 @@ torch::Tensor attention_composed(const torch::Tensor& qkv, const torch::Tensor& 
 torch::Tensor attention_fused(const torch::Tensor& qkv, const torch::Tensor& bias,
                               AttentionShape shape);
 
+// The kernel's instruction sets: AVX2 with FMA where the CPU has them, else the baseline
+// x86-64 build. Tests turn AVX2 off to run the baseline build on machines that have it.
+bool attention_uses_avx2();
+void attention_allow_avx2(bool allow);
+
 }  // namespace htrmrl
