@@ -33,49 +33,51 @@ Dense random_context(int64_t batch) {
   return {torch::randn({batch, kSlots, kSeq, kLayout.size()}), torch::ones({batch, kSlots, kSeq})};
 }
 
-// forward_last is the full stack read at the last position, for every norm placement and
-// with a causal mask, with padding in front (right-aligned sequences).
-TEST(Encoder, ForwardLastEqualsTheLastPositionOfForward) {
+// Every encoder variant: each norm placement, causal or not.
+template <typename Check>
+void for_each_encoder(Check check) {
   for (NormPlacement norm : {NormPlacement::kPre, NormPlacement::kPost, NormPlacement::kNone})
     for (bool causal : {false, true}) {
+      SCOPED_TRACE(to_string(norm) + (causal ? " causal" : ""));
       torch::manual_seed(1);
       EncoderOptions o;
       o.norm = norm;
       o.causal = causal;
-      Encoder encoder(o);
-      auto x = torch::randn({6, 7, o.d_model});
-      auto mask = torch::ones({6, 7});
-      mask.narrow(1, 0, 3).narrow(0, 0, 2).zero_();
-      auto full = encoder->forward(x, mask).select(1, 6);
-      EXPECT_TRUE(torch::allclose(encoder->forward_last(x, mask), full, 1e-5, 1e-5))
-          << to_string(norm) << (causal ? " causal" : "");
+      check(Encoder(o));
     }
 }
 
+// Six sequences of 7 tokens, two of them padded in front (right-aligned sequences).
+std::pair<torch::Tensor, torch::Tensor> padded_batch() {
+  auto x = torch::randn({6, 7, EncoderOptions{}.d_model});
+  auto mask = torch::ones({6, 7});
+  mask.narrow(1, 0, 3).narrow(0, 0, 2).zero_();
+  return {x, mask};
+}
+
+// forward_last is the full stack read at the last position.
+TEST(Encoder, ForwardLastEqualsTheLastPositionOfForward) {
+  for_each_encoder([](Encoder encoder) {
+    const auto [x, mask] = padded_batch();
+    auto full = encoder->forward(x, mask).select(1, 6);
+    EXPECT_TRUE(torch::allclose(encoder->forward_last(x, mask), full, 1e-5, 1e-5));
+  });
+}
+
 // Without autograd, blocks on the CPU take forward_inference (row loops around the matrix
-// products): the same outputs as the operators autograd records, for every norm placement,
-// causal or not, all positions or the last, with padded sequences.
+// products): the same outputs as the operators autograd records, all positions or the last.
 TEST(Encoder, InferencePathEqualsTheAutogradPath) {
-  for (NormPlacement norm : {NormPlacement::kPre, NormPlacement::kPost, NormPlacement::kNone})
-    for (bool causal : {false, true}) {
-      torch::manual_seed(2);
-      EncoderOptions o;
-      o.norm = norm;
-      o.causal = causal;
-      Encoder encoder(o);
-      // Layer norms away from their identity initialisation, so a misplaced one shows.
-      for (auto& p : encoder->named_parameters())
-        if (p.key().find("norm") != std::string::npos) p.value().data().normal_(1.0, 0.3);
-      auto x = torch::randn({6, 7, o.d_model});
-      auto mask = torch::ones({6, 7});
-      mask.narrow(1, 0, 3).narrow(0, 0, 2).zero_();
-      auto full = encoder->forward(x, mask), last = encoder->forward_last(x, mask);
-      ASSERT_TRUE(full.requires_grad());  // the autograd path, as in the update
-      torch::NoGradGuard no_grad;
-      const std::string where = to_string(norm) + (causal ? " causal" : "");
-      EXPECT_TRUE(torch::allclose(encoder->forward(x, mask), full, 1e-5, 1e-5)) << where;
-      EXPECT_TRUE(torch::allclose(encoder->forward_last(x, mask), last, 1e-5, 1e-5)) << where;
-    }
+  for_each_encoder([](Encoder encoder) {
+    // Layer norms away from their identity initialisation, so a misplaced one shows.
+    for (auto& p : encoder->named_parameters())
+      if (p.key().find("norm") != std::string::npos) p.value().data().normal_(1.0, 0.3);
+    const auto [x, mask] = padded_batch();
+    auto full = encoder->forward(x, mask), last = encoder->forward_last(x, mask);
+    ASSERT_TRUE(full.requires_grad());  // the autograd path, as in the update
+    torch::NoGradGuard no_grad;
+    EXPECT_TRUE(torch::allclose(encoder->forward(x, mask), full, 1e-5, 1e-5));
+    EXPECT_TRUE(torch::allclose(encoder->forward_last(x, mask), last, 1e-5, 1e-5));
+  });
 }
 
 // The cached way of acting: past summaries given, only the current sequence encoded.
