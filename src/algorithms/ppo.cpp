@@ -192,13 +192,14 @@ class Shard {
   int64_t first_ = 0, count_, total_;
 };
 
+// The per-minibatch diagnostics: KL, policy loss, value loss, entropy, clipped share.
+constexpr int64_t kDiagnostics = 5;
+
 // Means over one minibatch's samples, as sums divided by the minibatch's sample count: the
 // minibatch may be split in parts (evaluated on worker threads, or on the ranks of a group),
 // each summing its own samples, so the parts' gradients add up to the whole's. With a group
 // the count and the advantages' moments are every rank's, and scalar statistics are summed
 // over the ranks.
-constexpr int64_t kDiagnostics = 5;
-
 class MinibatchMeans {
  public:
   MinibatchMeans(Collective* group, const torch::Tensor& advantages) : group_(group) {
@@ -253,7 +254,7 @@ struct MinibatchPart {
   PolicyOutput out;
   torch::Tensor action, old_log_prob, advantage, ret;
   torch::Tensor loss, ratio;
-  std::vector<torch::Tensor> diagnostics;  // kDiagnostics: KL, policy, value, entropy, clipped
+  std::vector<torch::Tensor> diagnostics;  // kDiagnostics of them
   std::vector<torch::Tensor> grads;
 };
 
@@ -483,8 +484,8 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
                     options.entropy_coef * entropy;
         // Diagnostics: KL, losses, entropy, clipped share.
         torch::NoGradGuard no_grad;
-        part.diagnostics = {mean((part.ratio - 1.0) - log_ratio), policy_loss, value_loss,
-                            entropy,
+        part.diagnostics = {mean((part.ratio - 1.0) - log_ratio), policy_loss.detach(),
+                            value_loss.detach(), entropy.detach(),
                             mean(((part.ratio - 1.0).abs() > options.clip).to(torch::kFloat))};
       }
       std::vector<std::vector<torch::Tensor>> diagnostics;

@@ -41,7 +41,9 @@ Command add_bench_command(CLI::App& app) {
   cmd->add_option("--config", opts->config,
                   "bench this run configuration as it is (trials, episodes, epochs, threads)")
       ->check(CLI::ExistingFile);
-  cmd->add_option("--set", opts->sets, "override one key of the bench config (built-in or --config): --set ppo.epochs=4");
+  cmd->add_option("--set", opts->sets,
+                  "override one key of the bench config (built-in or --config): "
+                  "--set ppo.epochs=4");
   cmd->add_flag("--skip-naive", opts->skip_naive,
                 "measure only the fast paths (no full re-encoding, no per-sample update)");
   cmd->add_flag("--compare-flat", opts->compare_flat,

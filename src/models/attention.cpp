@@ -266,7 +266,7 @@ __attribute__((target("avx2,fma"))) void run_avx2(const Layout& s, Args... args)
   by_head_width<Kernel>(s, args...);
 }
 #endif
-std::atomic<bool> avx2_allowed{true};
+std::atomic<bool> avx2_allowed{true};  // attention_allow_avx2's switch
 
 // Runs the kernel over the batch in LibTorch's intra-op threads.
 template <template <int> class Kernel, typename... Args>
