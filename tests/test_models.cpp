@@ -98,6 +98,38 @@ TEST(HTrMRL, SummaryContextEqualsTheFullContext) {
   EXPECT_TRUE(torch::allclose(agent->embed(summary), agent->embed(c), 1e-5, 1e-6));
 }
 
+// The training path on the CPU (fused attention kernel, in-place ReLU) against a reference:
+// the same agent in double precision, which takes LibTorch's composed operators. Outputs and
+// every parameter's gradient agree, so the kernels change rounding, not what is learned.
+TEST(HTrMRL, GradientsEqualTheDoublePrecisionReference) {
+  auto agent = make(), reference = make();
+  reference->to(torch::kDouble);
+  Dense c = random_context(5);
+  c.mask.select(1, 1).narrow(0, 0, 2).zero_();  // an empty past slot in two contexts
+  c.mask.select(1, 3).narrow(1, 0, 2).zero_();  // a short current sequence
+  const Dense c64{c.tokens.to(torch::kDouble), c.mask.to(torch::kDouble)};
+  auto loss = [](const PolicyOutput& out) {
+    return (out.mean * torch::arange(out.mean.numel()).view_as(out.mean)).sum() +
+           out.value.pow(2).sum() + out.log_std.sum();
+  };
+  auto out = agent->forward(c), out64 = reference->forward(c64);
+  EXPECT_TRUE(torch::allclose(out.mean.to(torch::kDouble), out64.mean, 1e-4, 1e-5));
+  loss(out).backward();
+  loss(out64).backward();
+  const auto params = agent->named_parameters(), params64 = reference->named_parameters();
+  int compared = 0;
+  for (const auto& p : params) {
+    const auto& g = p.value().grad();
+    const auto& g64 = params64[p.key()].grad();
+    ASSERT_EQ(g.defined(), g64.defined()) << p.key();
+    if (!g.defined()) continue;
+    EXPECT_TRUE(torch::allclose(g.to(torch::kDouble), g64, 1e-3, 1e-5))
+        << p.key() << ": max difference " << (g.to(torch::kDouble) - g64).abs().max().item<double>();
+    ++compared;
+  }
+  EXPECT_GT(compared, 20);
+}
+
 TEST(HTrMRL, OutputShapes) {
   auto agent = make();
   auto out = agent->forward(random_context(7));
