@@ -19,7 +19,9 @@ namespace fs = std::filesystem;
 
 TEST(Learning, PointRobotSparseBeatsARandomPolicy) {
   Config c = load_config(HTRMRL_SOURCE_DIR "/configs/point-robot-sparse.toml");
-  c.train.total_env_steps = 600000;
+  // 1.2M env steps (about a minute alone on 2 cores): at 600k the meta-test success of seeds
+  // 1-3 spread from 0.12 to 0.50, too close to the bar (docs/results.md).
+  c.train.total_env_steps = 1200000;
   c.eval.trials = 10;
   c.eval.every = 0;            // one meta-test, after training: keeps the test's runtime
   c.eval.train_split = false;
