@@ -110,32 +110,34 @@ HTRMRL_KERNEL float exp_approx(float x) {
 // probs[b, h, qi, :] = softmax_j(q . k_j / sqrt(d_head) + bias_j), for the batches [b0, b1);
 // the maximum is subtracted first, as LibTorch's softmax does.
 template <int kDh>
-HTRMRL_KERNEL void softmax_scores(const Layout& s, const float* x, const float* bias,
-                                  float* __restrict out, int64_t b0, int64_t b1) {
-  const int64_t dh = head_width<kDh>(s), l = s.length;
-  const float root = std::sqrt(static_cast<float>(dh));
-  std::vector<float> keys(static_cast<size_t>(dh * padded(l))), dot(padded(l));
-  for (int64_t b = b0; b < b1; ++b)
-    for (int64_t h = 0; h < s.heads; ++h) {
-      transpose_head(s, s.k(x, b, 0, h), dh, keys.data());
-      for (int64_t qi = 0; qi < s.queries; ++qi) {
-        dot_columns<kDh>(s, s.q(x, b, s.first + qi, h), keys.data(), dot.data());
-        const float* brow = s.bias_row(bias, b, qi);
-        float* row = out + s.prob_row(b, h, qi);
-        float top = -INFINITY;
-        for (int64_t j = 0; j < l; ++j) {
-          row[j] = dot[j] / root + brow[j];
-          top = std::max(top, row[j]);
+struct SoftmaxScores {
+  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* bias,
+                                float* __restrict out, int64_t b0, int64_t b1) {
+    const int64_t dh = head_width<kDh>(s), l = s.length;
+    const float root = std::sqrt(static_cast<float>(dh));
+    std::vector<float> keys(static_cast<size_t>(dh * padded(l))), dot(padded(l));
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t h = 0; h < s.heads; ++h) {
+        transpose_head(s, s.k(x, b, 0, h), dh, keys.data());
+        for (int64_t qi = 0; qi < s.queries; ++qi) {
+          dot_columns<kDh>(s, s.q(x, b, s.first + qi, h), keys.data(), dot.data());
+          const float* brow = s.bias_row(bias, b, qi);
+          float* row = out + s.prob_row(b, h, qi);
+          float top = -INFINITY;
+          for (int64_t j = 0; j < l; ++j) {
+            row[j] = dot[j] / root + brow[j];
+            top = std::max(top, row[j]);
+          }
+          // The exponentials in a loop of their own (it vectorises), then their sum in order.
+          for (int64_t j = 0; j < l; ++j) row[j] = exp_approx(row[j] - top);
+          float total = 0.0f;
+          for (int64_t j = 0; j < l; ++j) total += row[j];
+          const float inverse = 1.0f / total;
+          for (int64_t j = 0; j < l; ++j) row[j] *= inverse;
         }
-        // The exponentials in a loop of their own (it vectorises), then their sum in order.
-        for (int64_t j = 0; j < l; ++j) row[j] = exp_approx(row[j] - top);
-        float total = 0.0f;
-        for (int64_t j = 0; j < l; ++j) total += row[j];
-        const float inverse = 1.0f / total;
-        for (int64_t j = 0; j < l; ++j) row[j] *= inverse;
       }
-    }
-}
+  }
+};
 
 // out[c] = sum_j w[j] rows_j[c] over the L rows at `first`, `stride` floats apart (a head's
 // keys or values in the packed buffer).
@@ -165,15 +167,17 @@ HTRMRL_KERNEL void add_outer(const Layout& s, const float* __restrict w,
 
 // y[b, qi, h] = sum_j p_j v_j.
 template <int kDh>
-HTRMRL_KERNEL void weighted_values(const Layout& s, const float* x, const float* probs,
-                                   float* __restrict y, int64_t b0, int64_t b1) {
-  const int64_t dh = head_width<kDh>(s);
-  for (int64_t b = b0; b < b1; ++b)
-    for (int64_t h = 0; h < s.heads; ++h)
-      for (int64_t qi = 0; qi < s.queries; ++qi)
-        weighted_rows<kDh>(s, probs + s.prob_row(b, h, qi), s.v(x, b, 0, h), s.stride(),
-                           y + (b * s.queries + qi) * s.d + h * dh);
-}
+struct WeightedValues {
+  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* probs,
+                                float* __restrict y, int64_t b0, int64_t b1) {
+    const int64_t dh = head_width<kDh>(s);
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t h = 0; h < s.heads; ++h)
+        for (int64_t qi = 0; qi < s.queries; ++qi)
+          weighted_rows<kDh>(s, probs + s.prob_row(b, h, qi), s.v(x, b, 0, h), s.stride(),
+                             y + (b * s.queries + qi) * s.d + h * dh);
+  }
+};
 
 // The backward pass into dqkv (zeroed) for the batches [b0, b1); each batch writes only its
 // own rows, so batches run in parallel without locks. With p = softmax(s):
@@ -181,66 +185,46 @@ HTRMRL_KERNEL void weighted_values(const Layout& s, const float* x, const float*
 //   dq += ds_j k_j,  dk_j += ds_j q.
 // A head's dk and dv are summed over its queries in local [L, d_head] blocks, then added.
 template <int kDh>
-HTRMRL_KERNEL void backward(const Layout& s, const float* x, const float* probs,
-                           const float* dy, float* dx, int64_t b0, int64_t b1) {
-  const int64_t dh = head_width<kDh>(s), l = s.length;
-  const float root = std::sqrt(static_cast<float>(dh));
-  std::vector<float> values(static_cast<size_t>(dh * padded(l))), dp(padded(l)),
-      ds(static_cast<size_t>(l)), dq(static_cast<size_t>(dh)),
-      dk(static_cast<size_t>(l * dh)), dv(static_cast<size_t>(l * dh));
-  // dx shares x's layout: the same offsets address a token's gradient.
-  auto grad = [&](const float* at) { return dx + (at - x); };
-  for (int64_t b = b0; b < b1; ++b)
-    for (int64_t h = 0; h < s.heads; ++h) {
-      transpose_head(s, s.v(x, b, 0, h), dh, values.data());
-      std::fill(dk.begin(), dk.end(), 0.0f);
-      std::fill(dv.begin(), dv.end(), 0.0f);
-      for (int64_t qi = 0; qi < s.queries; ++qi) {
-        const float* p = probs + s.prob_row(b, h, qi);
-        const float* g = dy + (b * s.queries + qi) * s.d + h * dh;
-        const float* q = s.q(x, b, s.first + qi, h);
-        // dp_j = g . v_j, and the softmax's row sum.
-        dot_columns<kDh>(s, g, values.data(), dp.data());
-        float total = 0.0f;
-        for (int64_t j = 0; j < l; ++j) total += p[j] * dp[j];
-        for (int64_t j = 0; j < l; ++j) ds[j] = p[j] * (dp[j] - total) / root;
-        // The scores' gradient into q (stored now), k and v (summed over the queries).
-        weighted_rows<kDh>(s, ds.data(), s.k(x, b, 0, h), s.stride(), dq.data());
-        float* dq_out = grad(q);
-        for (int64_t c = 0; c < dh; ++c) dq_out[c] += dq[c];
-        add_outer<kDh>(s, ds.data(), q, dk.data());
-        add_outer<kDh>(s, p, g, dv.data());
-      }
-      for (int64_t j = 0; j < l; ++j) {
-        float* dk_out = grad(s.k(x, b, j, h));
-        float* dv_out = grad(s.v(x, b, j, h));
-        for (int64_t c = 0; c < dh; ++c) {
-          dk_out[c] += dk[j * dh + c];
-          dv_out[c] += dv[j * dh + c];
-        }
-      }
-    }
-}
-
-template <int kDh>
-struct SoftmaxScores {
-  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* bias, float* out,
-                                int64_t b0, int64_t b1) {
-    softmax_scores<kDh>(s, x, bias, out, b0, b1);
-  }
-};
-template <int kDh>
-struct WeightedValues {
-  static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* probs, float* y,
-                                int64_t b0, int64_t b1) {
-    weighted_values<kDh>(s, x, probs, y, b0, b1);
-  }
-};
-template <int kDh>
 struct Backward {
   static HTRMRL_KERNEL void run(const Layout& s, const float* x, const float* probs,
                                 const float* dy, float* dx, int64_t b0, int64_t b1) {
-    backward<kDh>(s, x, probs, dy, dx, b0, b1);
+    const int64_t dh = head_width<kDh>(s), l = s.length;
+    const float root = std::sqrt(static_cast<float>(dh));
+    std::vector<float> values(static_cast<size_t>(dh * padded(l))), dp(padded(l)),
+        ds(static_cast<size_t>(l)), dq(static_cast<size_t>(dh)),
+        dk(static_cast<size_t>(l * dh)), dv(static_cast<size_t>(l * dh));
+    // dx shares x's layout: the same offsets address a token's gradient.
+    auto grad = [&](const float* at) { return dx + (at - x); };
+    for (int64_t b = b0; b < b1; ++b)
+      for (int64_t h = 0; h < s.heads; ++h) {
+        transpose_head(s, s.v(x, b, 0, h), dh, values.data());
+        std::fill(dk.begin(), dk.end(), 0.0f);
+        std::fill(dv.begin(), dv.end(), 0.0f);
+        for (int64_t qi = 0; qi < s.queries; ++qi) {
+          const float* p = probs + s.prob_row(b, h, qi);
+          const float* g = dy + (b * s.queries + qi) * s.d + h * dh;
+          const float* q = s.q(x, b, s.first + qi, h);
+          // dp_j = g . v_j, and the softmax's row sum.
+          dot_columns<kDh>(s, g, values.data(), dp.data());
+          float total = 0.0f;
+          for (int64_t j = 0; j < l; ++j) total += p[j] * dp[j];
+          for (int64_t j = 0; j < l; ++j) ds[j] = p[j] * (dp[j] - total) / root;
+          // The scores' gradient into q (stored now), k and v (summed over the queries).
+          weighted_rows<kDh>(s, ds.data(), s.k(x, b, 0, h), s.stride(), dq.data());
+          float* dq_out = grad(q);
+          for (int64_t c = 0; c < dh; ++c) dq_out[c] += dq[c];
+          add_outer<kDh>(s, ds.data(), q, dk.data());
+          add_outer<kDh>(s, p, g, dv.data());
+        }
+        for (int64_t j = 0; j < l; ++j) {
+          float* dk_out = grad(s.k(x, b, j, h));
+          float* dv_out = grad(s.v(x, b, j, h));
+          for (int64_t c = 0; c < dh; ++c) {
+            dk_out[c] += dk[j * dh + c];
+            dv_out[c] += dv[j * dh + c];
+          }
+        }
+      }
   }
 };
 
