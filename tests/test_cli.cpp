@@ -50,6 +50,8 @@ TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
       {"eval --run " + path("nothing"), "nothing"},
       {"train --set ppo.workers=2 --set agent.dropout=0.1 --out " + path("r"), "ppo.workers"},
       {"bench --set ppo.trials_per_iter=4", "--batch"},
+      {"train --set lanes=2 --set env_threads=2 --out " + path("r"), "env_threads"},
+      {"train --set lanes=0 --out " + path("r"), "lanes"},
   };
   for (const auto& [args, needle] : cases) {
     SCOPED_TRACE(args);

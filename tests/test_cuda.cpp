@@ -50,7 +50,7 @@ double parameter_gap(Agent& a, Agent& b) {
 
 RolloutBuffer rollout(RunSetup& s, bool cache) {
   RolloutBuffer buffer;
-  Sampler(s.benchmark, s.config.memory(), s.slots, 4, 2, s.device, cache)
+  Sampler(s.benchmark, s.config.memory(), s.slots, 4, s.device, {2, cache})
       .run(*s.agent, s.benchmark.train_tasks, {{0, 21}, {2, 22}, {4, 23}, {6, 24}}, 3, false,
            &buffer);
   compute_gae(buffer, s.config.ppo.gamma, s.config.ppo.gae_lambda);

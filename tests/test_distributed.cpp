@@ -182,7 +182,7 @@ TEST(DistributedPpo, SplitUpdateEqualsTheSingleProcessOne) {
       for (auto& s : setups)
         optimizers.emplace_back(s.agent->parameters(), torch::optim::AdamOptions(1e-3).eps(1e-5));
       RunSetup& single = setups[0];
-      Sampler sampler(single.benchmark, c.memory(), single.slots, 5, 1, single.device);
+      Sampler sampler(single.benchmark, c.memory(), single.slots, 5, single.device);
       std::vector<TrialSpec> specs;
       for (int i = 0; i < 5; ++i) specs.push_back({i, static_cast<uint64_t>(100 + i)});
       RolloutBuffer buffer;
@@ -223,7 +223,7 @@ TEST(DistributedEvaluate, SplitMetaTestEqualsTheSingleProcessOne) {
   c.agent.episodes = 3;
   c.eval.trials = 2;
   RunSetup s = make_setup(c);
-  Sampler sampler(s.benchmark, c.memory(), s.slots, 4, 1, s.device);
+  Sampler sampler(s.benchmark, c.memory(), s.slots, 4, s.device);
   const auto json = [](const EvalResult& r) { return to_json({1, 2, "test", r}).dump(); };
   const std::string alone = json(evaluate(*s.agent, sampler, s.benchmark.test_tasks, c.eval, 9));
   // One identical agent per rank, built here: make_setup seeds LibTorch's global generator.
@@ -231,7 +231,7 @@ TEST(DistributedEvaluate, SplitMetaTestEqualsTheSingleProcessOne) {
   for (int r = 0; r < 3; ++r) own.push_back(make_setup(c));
   std::vector<std::string> split(3);
   in_group(3, [&](int r, Collective& group) {
-    Sampler rank_sampler(own[r].benchmark, c.memory(), own[r].slots, 3, 1, own[r].device);
+    Sampler rank_sampler(own[r].benchmark, c.memory(), own[r].slots, 3, own[r].device);
     split[r] = json(evaluate(*own[r].agent, rank_sampler, own[r].benchmark.test_tasks, c.eval, 9,
                              &group));
   });

@@ -28,7 +28,7 @@ TEST(Learning, PointRobotSparseBeatsARandomPolicy) {
 
   // The random policy: the untrained agent acting stochastically (a Gaussian random walk).
   RunSetup untrained = make_setup(c);
-  Sampler sampler(untrained.benchmark, c.memory(), untrained.slots, 100, 1, untrained.device);
+  Sampler sampler(untrained.benchmark, c.memory(), untrained.slots, 100, untrained.device);
   EvalProtocol stochastic = c.eval;
   stochastic.deterministic = false;
   const EvalResult random =

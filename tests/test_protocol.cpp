@@ -115,7 +115,7 @@ TEST(Protocol, TrialsLongerThanTrainingWorkForEveryAgent) {
     Config c = tiny_config(kind);
     c.eval.adaptation_episodes = 3;  // 5 episodes against training's 2 (and K = 25)
     RunSetup s = make_setup(c);
-    Sampler sampler(s.benchmark, c.memory(), s.slots, 10, 1, s.device);
+    Sampler sampler(s.benchmark, c.memory(), s.slots, 10, s.device);
     const EvalResult r = evaluate(*s.agent, sampler, s.benchmark.test_tasks, c.eval, 3);
     EXPECT_EQ(r.success_by_episode.size(), 5u);
     EXPECT_EQ(r.tasks.size(), 10u);

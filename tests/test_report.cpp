@@ -178,7 +178,7 @@ TEST(EpisodeEndHook, ReportsEveryEpisodeOnceAndChangesNothing) {
     SCOPED_TRACE(kind);
     const Config config = tiny_config(kind);
     RunSetup setup = make_setup(config);
-    Sampler sampler(setup.benchmark, config.memory(), setup.slots, 4, 1, setup.device);
+    Sampler sampler(setup.benchmark, config.memory(), setup.slots, 4, setup.device);
     const std::vector<TrialSpec> specs = {{0, 11}, {1, 12}, {2, 13}};
     const int episodes = config.env.episodes_per_trial;
     const auto plain = sampler.run(*setup.agent, setup.benchmark.train_tasks, specs, episodes,

@@ -38,7 +38,7 @@ RecurrentAgent& recurrent(RunSetup& s) {
 }
 
 RolloutBuffer collect(RunSetup& s, const Config& c) {
-  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, 1, s.device);
+  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, s.device);
   std::vector<TrialSpec> specs;
   for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
   RolloutBuffer buffer;

@@ -2,6 +2,7 @@
 // other trials share the batch or ran before it (memory never crosses a trial boundary).
 #include <gtest/gtest.h>
 
+#include "common/error.hpp"
 #include "training/actor.hpp"
 #include "training/sampler.hpp"
 #include "training/setup.hpp"
@@ -14,7 +15,7 @@ TEST(Sampler, TrialsAreIndependentOfTheirBatch) {
   c.env.benchmark = "point-robot";  // dense reward: returns differ from trial to trial
   c.env.episodes_per_trial = 3;
   RunSetup s = make_setup(c);
-  Sampler sampler(s.benchmark, c.memory(), s.slots, 4, 1, s.device);
+  Sampler sampler(s.benchmark, c.memory(), s.slots, 4, s.device);
   const auto& tasks = s.benchmark.train_tasks;
   const TrialSpec probe{5, 1234};
 
@@ -36,7 +37,7 @@ TEST(Sampler, RecordsEveryStepWithItsWindows) {
   Config c;
   c.env.episodes_per_trial = 2;
   RunSetup s = make_setup(c);
-  Sampler sampler(s.benchmark, c.memory(), s.slots, 2, 1, s.device);
+  Sampler sampler(s.benchmark, c.memory(), s.slots, 2, s.device);
   RolloutBuffer buffer;
   sampler.run(*s.agent, s.benchmark.train_tasks, {{0, 1}, {1, 2}}, 2, false, &buffer);
   ASSERT_EQ(buffer.size(), 2 * 2 * 20);
@@ -83,9 +84,9 @@ void expect_cached_equals_full(const std::string& sampling, const std::string& r
   }
   const std::vector<TrialSpec> specs{{0, 11}, {3, 12}, {5, 13}};
   RolloutBuffer cached, full;
-  Sampler(s.benchmark, c.memory(), s.slots, 3, 1, s.device, true)
+  Sampler(s.benchmark, c.memory(), s.slots, 3, s.device, {1, true})
       .run(*s.agent, s.benchmark.train_tasks, specs, 4, false, &cached);
-  Sampler(s.benchmark, c.memory(), s.slots, 3, 1, s.device, false)
+  Sampler(s.benchmark, c.memory(), s.slots, 3, s.device, {1, false})
       .run(*s.agent, s.benchmark.train_tasks, specs, 4, false, &full);
   ASSERT_EQ(cached.size(), full.size());
   for (size_t t = 0; t < specs.size(); ++t) {
@@ -105,41 +106,61 @@ TEST(Sampler, CachedActingEqualsFullReencoding) {
   expect_cached_equals_full("per_episode", "step");
 }
 
-// Overlapped stepping (two halves, one stepping while the other acts) plays the same trials:
-// the same recorded steps and the same episode-end embeddings, up to float rounding.
-TEST(Sampler, OverlappedSteppingPlaysTheSameTrials) {
+// However the slots are grouped (one group; two halves overlapped; two or three lanes, each
+// acting and stepping on its own thread) the trials are the same: the same recorded steps and
+// episode-end embeddings, up to float rounding.
+TEST(Sampler, GroupingsPlayTheSameTrials) {
   Config c;
   c.env.benchmark = "point-robot";
   c.env.episodes_per_trial = 3;
   RunSetup s = make_setup(c);
   const std::vector<TrialSpec> specs{{0, 31}, {3, 32}, {5, 33}, {7, 34}, {9, 35}};
-  auto play = [&](bool overlap, std::vector<std::vector<float>>& embeddings) {
+  struct Played {
     RolloutBuffer buffer;
-    embeddings.assign(specs.size() * 3, {});
-    const EpisodeEndHook hook = [&](int trial, int episode, const torch::Tensor& z) {
-      embeddings[trial * 3 + episode].assign(z.data_ptr<float>(), z.data_ptr<float>() + z.numel());
-    };
-    Sampler(s.benchmark, c.memory(), s.slots, 5, 2, s.device, true, overlap)
-        .run(*s.agent, s.benchmark.train_tasks, specs, 3, false, &buffer, &hook);
-    return buffer;
+    std::vector<std::vector<float>> embeddings;
   };
-  std::vector<std::vector<float>> z_serial, z_overlapped;
-  const RolloutBuffer serial = play(false, z_serial), overlapped = play(true, z_overlapped);
-  ASSERT_EQ(serial.size(), overlapped.size());
-  for (size_t t = 0; t < specs.size(); ++t) {
-    const TrialRecord &a = serial.trials[t], &b = overlapped.trials[t];
-    ASSERT_EQ(a.steps(), b.steps());
-    for (int i = 0; i < a.steps(); ++i) {
-      ASSERT_NEAR(a.log_probs[i], b.log_probs[i], 1e-5) << "trial " << t << " step " << i;
-      ASSERT_NEAR(a.rewards[i], b.rewards[i], 1e-5) << "trial " << t << " step " << i;
+  auto play = [&](SamplerOptions options) {
+    Played p;
+    p.embeddings.assign(specs.size() * 3, {});
+    const EpisodeEndHook hook = [&](int trial, int episode, const torch::Tensor& z) {
+      p.embeddings[trial * 3 + episode].assign(z.data_ptr<float>(),
+                                               z.data_ptr<float>() + z.numel());
+    };
+    Sampler(s.benchmark, c.memory(), s.slots, 5, s.device, options)
+        .run(*s.agent, s.benchmark.train_tasks, specs, 3, false, &p.buffer, &hook);
+    return p;
+  };
+  const Played serial = play({2, true, false, 1});
+  for (const SamplerOptions& grouping : {SamplerOptions{2, true, true, 1},
+                                         SamplerOptions{1, true, false, 2},
+                                         SamplerOptions{1, true, true, 3}}) {
+    SCOPED_TRACE("overlap " + std::to_string(grouping.overlap) + ", lanes " +
+                 std::to_string(grouping.lanes));
+    const Played other = play(grouping);
+    ASSERT_EQ(serial.buffer.size(), other.buffer.size());
+    for (size_t t = 0; t < specs.size(); ++t) {
+      const TrialRecord &a = serial.buffer.trials[t], &b = other.buffer.trials[t];
+      ASSERT_EQ(a.steps(), b.steps());
+      for (int i = 0; i < a.steps(); ++i) {
+        ASSERT_NEAR(a.log_probs[i], b.log_probs[i], 1e-5) << "trial " << t << " step " << i;
+        ASSERT_NEAR(a.rewards[i], b.rewards[i], 1e-5) << "trial " << t << " step " << i;
+      }
+    }
+    for (size_t k = 0; k < serial.embeddings.size(); ++k) {
+      ASSERT_FALSE(other.embeddings[k].empty())
+          << "no embedding for trial " << k / 3 << " episode " << k % 3;
+      ASSERT_EQ(serial.embeddings[k].size(), other.embeddings[k].size());
+      for (size_t j = 0; j < serial.embeddings[k].size(); ++j)
+        ASSERT_NEAR(serial.embeddings[k][j], other.embeddings[k][j], 1e-5);
     }
   }
-  for (size_t k = 0; k < z_serial.size(); ++k) {
-    ASSERT_FALSE(z_serial[k].empty()) << "no embedding for trial " << k / 3 << " episode " << k % 3;
-    ASSERT_EQ(z_serial[k].size(), z_overlapped[k].size());
-    for (size_t j = 0; j < z_serial[k].size(); ++j)
-      ASSERT_NEAR(z_serial[k][j], z_overlapped[k][j], 1e-5);
-  }
+}
+
+TEST(Sampler, RefusesLanesWithAnEnvironmentPool) {
+  Config c;
+  RunSetup s = make_setup(c);
+  EXPECT_THROW(Sampler(s.benchmark, c.memory(), s.slots, 4, s.device, {2, true, true, 2}),
+               Error);
 }
 
 TEST(Actor, CachedWayEncodesEachPastWindowOncePerDraw) {

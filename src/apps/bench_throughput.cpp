@@ -1,7 +1,8 @@
 // The throughput bench (bench_throughput.hpp). How each figure is measured:
 //   inference  the acting of a stored rollout replayed step by step (every trial of the
-//              rollout one row, all rows in lockstep, exactly as the sampler acts), once with
-//              cached past summaries and once re-encoding every slot each step; env steps/s =
+//              rollout one row, the rows split into the sampler's lanes, each lane's rows in
+//              lockstep on its own thread, exactly as the sampler acts), once with cached
+//              past summaries and once re-encoding every slot each step; env steps/s =
 //              rollout steps / seconds. Environments are not stepped: this is the policy alone.
 //   update     one PPO epoch over the rollout, minibatches deduplicated and not.
 //   loop       whole iterations: rollout (environments included), GAE, the update's epochs.
@@ -20,6 +21,7 @@
 #include <thread>
 
 #include "common/rng.hpp"
+#include "common/thread_pool.hpp"
 #include "models/attention.hpp"
 #include "common/runtime.hpp"
 #include "training/actor.hpp"
@@ -127,31 +129,57 @@ struct Replay {
   int64_t sequences = 0;
 };
 
-Replay replay_acting(Agent& agent, const RolloutBuffer& buffer, bool cache,
+// The rows of the rollout split into lanes as the sampler splits its trials, each lane its
+// own Actor, all lanes on their own threads.
+Replay replay_acting(Agent& agent, const RolloutBuffer& buffer, bool cache, int lanes,
                      const torch::Device& device, int repeats) {
   torch::NoGradGuard no_grad;
   agent.eval();
   const int rows = static_cast<int>(buffer.trials.size()), k = buffer.slots;
-  int longest = 0;
-  for (const auto& t : buffer.trials) longest = std::max(longest, t.steps());
-  Actor actor(agent, rows, k, buffer.seq_len, buffer.layout, device, cache);
-  std::vector<const float*> tokens(rows);
-  std::vector<Window> windows(static_cast<size_t>(rows) * k);
-  std::vector<char> active(rows);
+  struct Lane {
+    int begin, end, longest = 0;
+    Actor actor;
+    std::vector<const float*> tokens;
+    std::vector<Window> windows;
+    std::vector<char> active;
+  };
+  std::vector<std::unique_ptr<Lane>> lane(std::max(1, std::min(lanes, rows)));
+  for (size_t g = 0; g < lane.size(); ++g) {
+    const int begin = rows * g / lane.size(), end = rows * (g + 1) / lane.size();
+    lane[g].reset(new Lane{begin, end, 0,
+                           Actor(agent, end - begin, k, buffer.seq_len, buffer.layout, device,
+                                 cache),
+                           std::vector<const float*>(end - begin),
+                           std::vector<Window>(static_cast<size_t>(end - begin) * k),
+                           std::vector<char>(end - begin)});
+    for (int r = begin; r < end; ++r)
+      lane[g]->longest = std::max(lane[g]->longest, buffer.trials[r].steps());
+  }
+  // One lane's rows acted for step by step, exactly as the sampler acts.
+  auto act = [&](Lane& l) {
+    at::init_num_threads();
+    for (int s = 0; s < l.longest; ++s) {
+      for (int r = l.begin; r < l.end; ++r) {
+        const TrialRecord& t = buffer.trials[r];
+        const int i = r - l.begin;
+        l.active[i] = s < t.steps();
+        l.tokens[i] = t.tokens.data();
+        if (l.active[i]) buffer.windows(r, s, l.windows.data() + static_cast<size_t>(i) * k);
+      }
+      l.actor.act(l.tokens.data(), l.windows.data(), l.active.data());
+    }
+  };
+  ThreadPool pool(static_cast<int>(lane.size()));
   Replay replay;
   replay.seconds = median_seconds(repeats, [&] {
-    actor.reset();
-    const int64_t before = actor.encoded_sequences();
-    for (int s = 0; s < longest; ++s) {
-      for (int r = 0; r < rows; ++r) {
-        const TrialRecord& t = buffer.trials[r];
-        active[r] = s < t.steps();
-        tokens[r] = t.tokens.data();
-        if (active[r]) buffer.windows(r, s, windows.data() + static_cast<size_t>(r) * k);
-      }
-      actor.act(tokens.data(), windows.data(), active.data());
+    int64_t before = 0, after = 0;
+    for (auto& l : lane) {
+      l->actor.reset();
+      before += l->actor.encoded_sequences();
     }
-    replay.sequences = actor.encoded_sequences() - before;
+    pool.parallel_for(static_cast<int>(lane.size()), [&](int g) { act(*lane[g]); });
+    for (auto& l : lane) after += l->actor.encoded_sequences();
+    replay.sequences = after - before;
   });
   return replay;
 }
@@ -199,6 +227,7 @@ nlohmann::json run_throughput_bench(Config config, const ThroughputOptions& opti
                           {"episodes_per_trial", episodes},
                           {"epochs", config.ppo.epochs},
                           {"minibatches", config.ppo.minibatches},
+                          {"acting_lanes", config.lanes},
                           {"update_workers", config.ppo.workers},
                           {"device", config.device},
                           {"threads", config.threads},
@@ -214,9 +243,10 @@ nlohmann::json run_throughput_bench(Config config, const ThroughputOptions& opti
   compute_gae(buffer, config.ppo.gamma, config.ppo.gae_lambda);
   const double steps = static_cast<double>(buffer.size());
 
-  // Inference, cached and full.
+  // Inference, cached and full, on the sampler's lanes (one for a recurrent agent).
+  const int lanes = dynamic_cast<RecurrentAgent*>(s.agent.get()) ? 1 : config.lanes;
   auto inference = [&](bool cache) {
-    const Replay r = replay_acting(*s.agent, buffer, cache, s.device, repeats);
+    const Replay r = replay_acting(*s.agent, buffer, cache, lanes, s.device, repeats);
     nlohmann::json j = {{"env_steps_per_s", steps / r.seconds},
                         {"sequences_per_step", r.sequences / steps}};
     if (htrmrl)

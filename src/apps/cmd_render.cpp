@@ -169,7 +169,7 @@ Outcome play_with_agent(const RenderRequest& q) {
       if (resets == episode) recorder.capture(tabletop_env(env).data());
     });
   };
-  Sampler sampler(observed, config.memory(), setup.slots, 1, 1, setup.device);
+  Sampler sampler(observed, config.memory(), setup.slots, 1, setup.device);
   // The stream of meta-testing's first trial on this task (the same trial, for a test task).
   const uint64_t seed = derive_seed(static_cast<uint64_t>(config.seed),
                                     {kTagEval, static_cast<uint64_t>(task), 0});

@@ -33,7 +33,12 @@ std::vector<Field> fields(Config& c) {
       {"seed", &c.seed, "run seed: every random draw derives from it", 0, kInf},
       {"device", &c.device, "cpu, cuda or cuda:N (needs a CUDA LibTorch)"},
       {"threads", &c.threads, "LibTorch intra-op threads", 1, 256},
-      {"env_threads", &c.env_threads, "threads stepping environments", 1, 256},
+      {"env_threads", &c.env_threads, "threads stepping environments (with lanes = 1)", 1, 256},
+      {"lanes", &c.lanes,
+       "threads that each act for a share of the trials and step its environments (context "
+       "agents; same numbers as one lane up to float rounding; keep lanes x threads within "
+       "the machine's cores; needs env_threads = 1)",
+       1, 256},
       {"cached_acting", &c.cached_acting,
        "act on cached past-sequence summaries (htrmrl; equal to re-encoding every slot each "
        "step up to float rounding)"},
@@ -315,6 +320,11 @@ void validate(const Config& config) {
     throw Error("config key 'ppo.workers' must be 1 when agent.dropout > 0 (the workers' "
                 "dropout masks would depend on thread timing), got " +
                 std::to_string(config.ppo.workers));
+  // A lane steps its environments itself; a shared pool would be called from every lane.
+  if (config.lanes > 1 && config.env_threads > 1)
+    throw Error("config keys 'lanes' (" + std::to_string(config.lanes) + ") and 'env_threads' (" +
+                std::to_string(config.env_threads) +
+                ") cannot both exceed 1: each lane steps its own environments");
   const std::string& d = config.device;
   if (d != "cpu" && d != "cuda" && d.rfind("cuda:", 0) != 0)
     throw Error("config key 'device' must be cpu, cuda or cuda:N, got '" + d + "'");

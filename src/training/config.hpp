@@ -20,6 +20,7 @@ struct Config {
   std::string device = "cpu";
   int threads = 1;       // LibTorch intra-op threads
   int env_threads = 1;   // environment stepping pool
+  int lanes = 2;         // Sampler: threads each acting and stepping for a share of the trials
   bool cached_acting = true;  // Sampler: encode each drawn past window once (actor.hpp)
   bool overlap_stepping = true;  // Sampler: step half the environments while acting for the rest
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <memory>
+#include <mutex>
 
 #include "common/error.hpp"
 #include "training/actor.hpp"
@@ -10,19 +11,22 @@
 namespace htrmrl {
 
 Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
-                 int env_threads, torch::Device device, bool cache_summaries, bool overlap)
-    : envs_(benchmark, capacity, env_threads),
+                 torch::Device device, SamplerOptions options)
+    : envs_(benchmark, capacity, options.env_threads),
       layout_{benchmark.spec.obs_dim, benchmark.spec.act_dim},
       memory_options_(memory),
       slots_(slots),
       device_(device),
-      cache_summaries_(cache_summaries),
-      overlap_(overlap) {}
+      options_(options) {
+  if (options.lanes < 1) throw Error("sampler lanes must be at least 1");
+  if (options.lanes > 1 && options.env_threads > 1)
+    throw Error("sampler lanes step their own environments: lanes > 1 needs env_threads = 1");
+}
 
 Sampler::Sampler(const RunSetup& setup, int capacity)
-    : Sampler(setup.benchmark, setup.config.memory(), setup.slots, capacity,
-              setup.config.env_threads, setup.device, setup.config.cached_acting,
-              setup.config.overlap_stepping) {}
+    : Sampler(setup.benchmark, setup.config.memory(), setup.slots, capacity, setup.device,
+              {setup.config.env_threads, setup.config.cached_acting,
+               setup.config.overlap_stepping, setup.config.lanes}) {}
 
 std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tasks,
                                       const std::vector<TrialSpec>& specs, int episodes,
@@ -43,7 +47,6 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
   std::vector<char> active(capacity(), 0);
   std::vector<float> obs(static_cast<size_t>(capacity()) * o);
   std::vector<float> actions(static_cast<size_t>(capacity()) * a, 0.0f);
-  std::vector<float> clipped(a);
   std::vector<StepResult> steps(capacity());
   std::vector<Window> windows(static_cast<size_t>(n) * slots_);
   if (buffer) {
@@ -85,26 +88,29 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     return t.to(device_);
   };
 
-  // Context agents act through one Actor per group of rows. With two groups the rollout is a
-  // pipeline: while one group's environments step on a background thread, the calling thread
-  // computes the other group's actions. Each row's numbers are the same either way: its
-  // actions depend only on its own context and random stream.
+  // Context agents act through one Actor per group of rows (the file comment of
+  // sampler.hpp): one group, a lane per group, or two overlapped halves.
   struct Group {
     int begin = 0, end = 0, remaining = 0;  // rows [begin, end), of which `remaining` active
     std::unique_ptr<Actor> actor;
+    std::vector<float> clipped;  // scratch: one action clipped to the action space
   };
-  const int num_groups = !recurrent && overlap_ && n >= 2 ? 2 : 1;
+  const bool lanes = !recurrent && options_.lanes > 1 && n >= 2;
+  const bool overlap = !recurrent && !lanes && options_.overlap && n >= 2;
+  const int num_groups = lanes ? std::min(options_.lanes, n) : overlap ? 2 : 1;
   std::vector<Group> groups(num_groups);
   for (int g = 0; g < num_groups; ++g) {
     Group& group = groups[g];
     group.begin = n * g / num_groups;
     group.end = n * (g + 1) / num_groups;
     group.remaining = group.end - group.begin;
+    group.clipped.resize(a);
     if (!recurrent)
       group.actor = std::make_unique<Actor>(agent, group.end - group.begin, slots_,
                                             memory_options_.seq_len, layout_, device_,
-                                            cache_summaries_);
+                                            options_.cache_summaries);
   }
+  std::mutex hook_mutex;  // lanes report episode ends one at a time
   std::vector<const float*> token_rows(n);
   std::vector<float> log_probs(n), values(n);
   const double log_sqrt_2pi = 0.5 * std::log(2.0 * M_PI);
@@ -198,11 +204,14 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       }
       // The token keeps the action the environment executed (clipped): bounded inputs.
       for (int j = 0; j < a; ++j)
-        clipped[j] = std::clamp(act[j], spec.action_low, spec.action_high);
+        group.clipped[j] = std::clamp(act[j], spec.action_low, spec.action_high);
       const bool episode_end = r.terminated || r.truncated;
-      memory[i].push_step(clipped.data(), r.reward, episode_end, next_obs);
+      memory[i].push_step(group.clipped.data(), r.reward, episode_end, next_obs);
       if (!episode_end) continue;
-      if (embedding.defined()) (*on_episode_end)(i, episode[i], embedding[i - b]);
+      if (embedding.defined()) {
+        std::lock_guard<std::mutex> lock(hook_mutex);
+        (*on_episode_end)(i, episode[i], embedding[i - b]);
+      }
       if (++episode[i] == episodes) {
         active[i] = 0;
         --group.remaining;
@@ -214,12 +223,26 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     }
   };
 
-  if (num_groups == 1) {
-    while (groups[0].remaining > 0) {
-      choose(groups[0]);
-      step(groups[0]);
-      record(groups[0]);
+  // One group's trials to the end, on the calling thread.
+  auto play = [&](Group& group) {
+    while (group.remaining > 0) {
+      choose(group);
+      step(group);
+      record(group);
     }
+  };
+
+  if (lanes) {
+    // Each lane plays its group on its own thread, with this thread's LibTorch settings
+    // (intra-op threads, no autograd), which are per thread.
+    if (!lanes_) lanes_ = std::make_unique<ThreadPool>(options_.lanes);
+    lanes_->parallel_for(num_groups, [&](int g) {
+      at::init_num_threads();
+      torch::NoGradGuard lane_no_grad;
+      play(groups[g]);
+    });
+  } else if (!overlap) {
+    play(groups[0]);
   } else {
     // The pipeline. Invariant at the top of the loop: group g has its actions.
     if (!background_) background_ = std::make_unique<BackgroundTask>();

@@ -1,8 +1,12 @@
 // Runs trials: each slot plays one trial of E episodes on its task with a fresh memory, all
 // slots batched into one forward pass per step and stepped in parallel on the thread pool.
-// With overlap (context agents, two trials or more) the slots form two halves whose steps
-// interleave: one half's environments step on a background thread while the other half's
-// actions are computed.
+// Context agents (not RL^2, whose state is one batch) may split the slots into groups:
+//   lanes    L contiguous groups, each acting for its slots and stepping their environments
+//            on its own thread: every core acts and steps (SamplerOptions::lanes > 1);
+//   overlap  two halves on one acting thread whose steps interleave: one half's environments
+//            step on a background thread while the other half's actions are computed.
+// A slot's numbers depend only on its own context and random stream, so they are the same
+// (up to float rounding in batched products) however the slots are grouped.
 #pragma once
 
 #include <cstdint>
@@ -38,13 +42,19 @@ struct TrialSpec {
 using EpisodeEndHook =
     std::function<void(int trial, int episode, const torch::Tensor& embedding)>;
 
+// How a Sampler spreads its work over threads.
+struct SamplerOptions {
+  int env_threads = 1;           // the environment pool's threads (with one lane)
+  bool cache_summaries = true;   // act on cached past summaries when the agent offers it
+  bool overlap = true;           // one lane: step half the environments while acting for the rest
+  int lanes = 1;                 // threads each acting and stepping for its share of the slots
+};
+
 class Sampler {
  public:
-  // cache_summaries: act on cached past summaries when the agent offers it (actor.hpp);
-  // overlap: step one half of the environments while acting for the other.
+  // Lanes step their own environments, so lanes > 1 needs env_threads = 1.
   Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
-          int env_threads, torch::Device device, bool cache_summaries = true,
-          bool overlap = true);
+          torch::Device device, SamplerOptions options = {});
   // The sampler a run's configuration asks for, with room for `capacity` trials at once.
   Sampler(const RunSetup& setup, int capacity);
 
@@ -66,8 +76,9 @@ class Sampler {
   MemoryOptions memory_options_;
   int slots_;
   torch::Device device_;
-  bool cache_summaries_, overlap_;
+  SamplerOptions options_;
   std::unique_ptr<BackgroundTask> background_;  // made on the first overlapped run
+  std::unique_ptr<ThreadPool> lanes_;           // made on the first run with lanes
 };
 
 }  // namespace htrmrl
