@@ -223,7 +223,7 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
     }
   };
 
-  // One group's trials to the end, on the calling thread.
+  // One group's trials to the end, on the thread that calls it.
   auto play = [&](Group& group) {
     while (group.remaining > 0) {
       choose(group);
