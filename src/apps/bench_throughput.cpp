@@ -20,10 +20,11 @@
 #include <fstream>
 #include <thread>
 
+#include "common/collective.hpp"
 #include "common/rng.hpp"
+#include "common/runtime.hpp"
 #include "common/thread_pool.hpp"
 #include "models/attention.hpp"
-#include "common/runtime.hpp"
 #include "training/actor.hpp"
 #include "training/sampler.hpp"
 #include "training/setup.hpp"
@@ -137,23 +138,27 @@ Replay replay_acting(Agent& agent, const RolloutBuffer& buffer, bool cache, int 
   agent.eval();
   const int rows = static_cast<int>(buffer.trials.size()), k = buffer.slots;
   struct Lane {
+    Lane(Agent& agent, const RolloutBuffer& buffer, int begin, int end, bool cache,
+         const torch::Device& device)
+        : begin(begin), end(end),
+          actor(agent, end - begin, buffer.slots, buffer.seq_len, buffer.layout, device, cache),
+          tokens(end - begin), windows(static_cast<size_t>(end - begin) * buffer.slots),
+          active(end - begin) {
+      for (int r = begin; r < end; ++r) longest = std::max(longest, buffer.trials[r].steps());
+    }
     int begin, end, longest = 0;
     Actor actor;
     std::vector<const float*> tokens;
     std::vector<Window> windows;
     std::vector<char> active;
   };
-  std::vector<std::unique_ptr<Lane>> lane(std::max(1, std::min(lanes, rows)));
-  for (size_t g = 0; g < lane.size(); ++g) {
-    const int begin = rows * g / lane.size(), end = rows * (g + 1) / lane.size();
-    lane[g].reset(new Lane{begin, end, 0,
-                           Actor(agent, end - begin, k, buffer.seq_len, buffer.layout, device,
-                                 cache),
-                           std::vector<const float*>(end - begin),
-                           std::vector<Window>(static_cast<size_t>(end - begin) * k),
-                           std::vector<char>(end - begin)});
-    for (int r = begin; r < end; ++r)
-      lane[g]->longest = std::max(lane[g]->longest, buffer.trials[r].steps());
+  // The sampler's split (sampler.cpp): contiguous blocks of rows.
+  const int num_lanes = std::max(1, std::min(lanes, rows));
+  std::vector<std::unique_ptr<Lane>> lane;
+  for (int g = 0; g < num_lanes; ++g) {
+    const auto [first, last] = rank_block(rows, g, num_lanes);
+    lane.push_back(std::make_unique<Lane>(agent, buffer, static_cast<int>(first),
+                                          static_cast<int>(last), cache, device));
   }
   // One lane's rows acted for step by step, exactly as the sampler acts.
   auto act = [&](Lane& l) {
@@ -169,7 +174,7 @@ Replay replay_acting(Agent& agent, const RolloutBuffer& buffer, bool cache, int 
       l.actor.act(l.tokens.data(), l.windows.data(), l.active.data());
     }
   };
-  ThreadPool pool(static_cast<int>(lane.size()));
+  ThreadPool pool(num_lanes);
   Replay replay;
   replay.seconds = median_seconds(repeats, [&] {
     int64_t before = 0, after = 0;
@@ -177,7 +182,7 @@ Replay replay_acting(Agent& agent, const RolloutBuffer& buffer, bool cache, int 
       l->actor.reset();
       before += l->actor.encoded_sequences();
     }
-    pool.parallel_for(static_cast<int>(lane.size()), [&](int g) { act(*lane[g]); });
+    pool.parallel_for(num_lanes, [&](int g) { act(*lane[g]); });
     for (auto& l : lane) after += l->actor.encoded_sequences();
     replay.sequences = after - before;
   });

@@ -5,6 +5,7 @@
 #include <memory>
 #include <mutex>
 
+#include "common/collective.hpp"
 #include "common/error.hpp"
 #include "training/actor.hpp"
 
@@ -101,8 +102,9 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
   std::vector<Group> groups(num_groups);
   for (int g = 0; g < num_groups; ++g) {
     Group& group = groups[g];
-    group.begin = n * g / num_groups;
-    group.end = n * (g + 1) / num_groups;
+    const auto [first, last] = rank_block(n, g, num_groups);
+    group.begin = static_cast<int>(first);
+    group.end = static_cast<int>(last);
     group.remaining = group.end - group.begin;
     group.clipped.resize(a);
     if (!recurrent)
