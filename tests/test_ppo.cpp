@@ -3,9 +3,14 @@
 // determinism.
 #include <gtest/gtest.h>
 
+#include <cmath>
 #include <filesystem>
 
 #include "algorithms/ppo.hpp"
+#include "algorithms/reward_scaling.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "training/config.hpp"
 #include "common/rng.hpp"
 #include "training/sampler.hpp"
 #include "training/setup.hpp"
@@ -189,6 +194,96 @@ TEST(Trainer, SameSeedGivesIdenticalMetrics) {
   ASSERT_EQ(a.size(), 3u);
   EXPECT_EQ(a, stable_metrics_rows((root / "b" / "metrics.csv").string()));
   EXPECT_NE(a, stable_metrics_rows((root / "c" / "metrics.csv").string()));
+  fs::remove_all(root);
+}
+
+// A buffer of trials with the given rewards (only what the reward scaler reads).
+RolloutBuffer reward_buffer(const std::vector<std::vector<float>>& rewards) {
+  RolloutBuffer b;
+  for (const auto& r : rewards) {
+    TrialRecord t;
+    t.rewards = r;
+    b.trials.push_back(t);
+  }
+  return b;
+}
+
+// Population standard deviation of the discounted returns-so-far of the given trials.
+double discounted_return_std(const std::vector<std::vector<float>>& rewards, double gamma) {
+  std::vector<double> returns;
+  for (const auto& trial : rewards) {
+    double g = 0;
+    for (float r : trial) returns.push_back(g = gamma * g + r);
+  }
+  double mean = 0, var = 0;
+  for (double x : returns) mean += x / returns.size();
+  for (double x : returns) var += (x - mean) * (x - mean) / returns.size();
+  return std::sqrt(var);
+}
+
+TEST(RewardScaling, DividesByTheRunningStdOfDiscountedReturns) {
+  const std::vector<std::vector<float>> first{{1, 0, 2, 5}, {10, 10}}, second{{0, 3, 3}};
+  RewardScaler scaler(RewardScaling::kGlobal, 1, 0.9);
+  RolloutBuffer b = reward_buffer(first);
+  scaler.scale(b, {0, 0}, nullptr);
+  const double d1 = discounted_return_std(first, 0.9);
+  EXPECT_NEAR(scaler.divisor(0), d1, 1e-6);
+  EXPECT_NEAR(b.trials[1].rewards[0], 10 / d1, 1e-5);
+  // A second batch merges with the first: the statistics of both together.
+  RolloutBuffer b2 = reward_buffer(second);
+  scaler.scale(b2, {0}, nullptr);
+  const double d2 = discounted_return_std({{1, 0, 2, 5}, {10, 10}, {0, 3, 3}}, 0.9);
+  EXPECT_NEAR(scaler.divisor(0), d2, 1e-6);
+  EXPECT_NEAR(b2.trials[0].rewards[1], 3 / d2, 1e-5);
+  // The state round-trips; a state of another shape is refused.
+  RewardScaler restored(RewardScaling::kGlobal, 1, 0.9);
+  restored.load_state(scaler.state());
+  EXPECT_EQ(restored.divisor(0), scaler.divisor(0));
+  EXPECT_THROW(restored.load_state(torch::zeros({2, 3}, torch::kFloat64)), Error);
+}
+
+TEST(RewardScaling, PerTaskKeepsEachFamilysStatistics) {
+  // Family 1's rewards are 100 times family 0's: each is divided by its own deviation, so
+  // both end on the same scale.
+  const std::vector<std::vector<float>> rewards{{1, 0, 2}, {100, 0, 200}, {1, 0, 2}};
+  RewardScaler scaler(RewardScaling::kPerTask, 2, 0.5);
+  RolloutBuffer b = reward_buffer(rewards);
+  scaler.scale(b, {0, 1, 0}, nullptr);
+  EXPECT_NEAR(scaler.divisor(0), discounted_return_std({rewards[0], rewards[2]}, 0.5), 1e-6);
+  EXPECT_NEAR(scaler.divisor(1), discounted_return_std({rewards[1]}, 0.5), 1e-6);
+  EXPECT_NEAR(scaler.divisor(1), 100 * scaler.divisor(0), 1e-4);
+  EXPECT_NEAR(b.trials[0].rewards[2], b.trials[1].rewards[2], 1e-5);
+  // Off leaves rewards alone.
+  RewardScaler off(RewardScaling::kOff, 2, 0.5);
+  RolloutBuffer untouched = reward_buffer(rewards);
+  off.scale(untouched, {0, 1, 0}, nullptr);
+  EXPECT_EQ(untouched.trials[1].rewards, rewards[1]);
+  EXPECT_EQ(off.divisor(1), 1.0);
+}
+
+// The statistics are part of the checkpoint: a run resumed from iteration 3 continues as the
+// uninterrupted run does (and scaling does change the run, so the comparison means something).
+TEST(RewardScaling, ResumedRunMatchesTheUninterruptedOne) {
+  const fs::path root = fs::temp_directory_path() / "htrmrl_test_reward_scaling";
+  fs::remove_all(root);
+  Config c = small_config();
+  c.env.benchmark = "point-robot";  // dense rewards: every iteration moves the statistics
+  c.ppo.scale_rewards = "global";
+  c.ppo.anneal_lr = false;  // so the 3-iteration run is the start of the 5-iteration one
+  c.train.total_env_steps = 5 * 8 * 60;
+  c.train.eval_at_end = false;
+  train_new(c, (root / "whole").string());
+  Config early = c;
+  early.train.total_env_steps = 3 * 8 * 60;
+  train_new(early, (root / "part").string());
+  write_file_atomic((root / "part" / "config.toml").string(), to_toml(c));
+  train_resume((root / "part").string());
+  const auto whole = stable_metrics_rows((root / "whole" / "metrics.csv").string());
+  ASSERT_EQ(whole.size(), 5u);
+  EXPECT_EQ(stable_metrics_rows((root / "part" / "metrics.csv").string()), whole);
+  c.ppo.scale_rewards = "off";
+  train_new(c, (root / "unscaled").string());
+  EXPECT_NE(stable_metrics_rows((root / "unscaled" / "metrics.csv").string()), whole);
   fs::remove_all(root);
 }
 

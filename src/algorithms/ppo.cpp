@@ -57,18 +57,21 @@ torch::Tensor actions_of(const RolloutBuffer& buffer, const std::vector<int64_t>
   return out;
 }
 
-// Sums over the samples of (1, return, return^2, error, error^2), error = return - value;
-// over every rank's samples with a group.
-std::array<double, 5> value_sums(const RolloutBuffer& buffer, Collective* group) {
-  std::array<double, 5> s{};
+// Sums over the samples of (1, return, return^2, error, error^2, advantage, advantage^2),
+// error = return - value; over every rank's samples with a group.
+using ValueSums = std::array<double, 7>;
+ValueSums value_sums(const RolloutBuffer& buffer, Collective* group) {
+  ValueSums s{};
   for (const auto& t : buffer.trials)
     for (int i = 0; i < t.steps(); ++i) {
-      const double r = t.returns[i], e = r - t.values[i];
+      const double r = t.returns[i], e = r - t.values[i], a = t.advantages[i];
       s[0] += 1;
       s[1] += r;
       s[2] += r * r;
       s[3] += e;
       s[4] += e * e;
+      s[5] += a;
+      s[6] += a * a;
     }
   if (group) {
     auto total = torch::tensor(std::vector<double>(s.begin(), s.end()), torch::kFloat64);
@@ -78,9 +81,9 @@ std::array<double, 5> value_sums(const RolloutBuffer& buffer, Collective* group)
   return s;
 }
 
-double explained_variance(const std::array<double, 5>& sums) {
+double explained_variance(const ValueSums& sums) {
   // 1 - Var(returns - values) / Var(returns): how much of the return the critic predicts.
-  const auto [n, sr, srr, se, see] = sums;
+  const auto [n, sr, srr, se, see, sa, saa] = sums;
   if (n < 2) return 0.0;
   const double var_r = srr / n - (sr / n) * (sr / n), var_e = see / n - (se / n) * (se / n);
   return var_r > 1e-12 ? 1.0 - var_e / var_r : 0.0;
@@ -192,8 +195,9 @@ class Shard {
   int64_t first_ = 0, count_, total_;
 };
 
-// The per-minibatch diagnostics: KL, policy loss, value loss, entropy, clipped share.
-constexpr int64_t kDiagnostics = 5;
+// The per-minibatch diagnostics: KL, policy loss, value loss, entropy, clipped share,
+// action standard deviation.
+constexpr int64_t kDiagnostics = 6;
 
 // Means over one minibatch's samples, as sums divided by the minibatch's sample count: the
 // minibatch may be split in parts (evaluated on worker threads, or on the ranks of a group),
@@ -414,10 +418,12 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
                     const RolloutBuffer& buffer, const PpoOptions& options,
                     uint64_t shuffle_seed, const torch::Device& device, Collective* group) {
   PpoStats stats;
-  const std::array<double, 5> sums = value_sums(buffer, group);
+  const ValueSums sums = value_sums(buffer, group);
   stats.samples = group ? static_cast<int64_t>(sums[0]) : buffer.size();
   if (stats.samples == 0) return stats;
   stats.explained_variance = explained_variance(sums);
+  const double advantage_mean = sums[5] / sums[0];
+  stats.advantage_std = std::sqrt(std::max(0.0, sums[6] / sums[0] - advantage_mean * advantage_mean));
   std::unique_ptr<UpdateUnits> units;
   if (auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent))
     units = std::make_unique<SegmentUnits>(*recurrent, buffer, options.bptt, device);
@@ -482,11 +488,12 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
         auto entropy = mean(gaussian_entropy(part.out));
         part.loss = policy_loss + options.value_coef * value_loss -
                     options.entropy_coef * entropy;
-        // Diagnostics: KL, losses, entropy, clipped share.
+        // Diagnostics: KL, losses, entropy, clipped share, action deviation.
         torch::NoGradGuard no_grad;
         part.diagnostics = {mean((part.ratio - 1.0) - log_ratio), policy_loss.detach(),
                             value_loss.detach(), entropy.detach(),
-                            mean(((part.ratio - 1.0).abs() > options.clip).to(torch::kFloat))};
+                            mean(((part.ratio - 1.0).abs() > options.clip).to(torch::kFloat)),
+                            mean(part.out.log_std.exp().mean(-1))};
       }
       std::vector<std::vector<torch::Tensor>> diagnostics;
       for (const auto& part : parts) diagnostics.push_back(part.diagnostics);
@@ -528,6 +535,7 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
       stats.entropy += totals[3];
       kl_sum += kl;
       clip_sum += totals[4];
+      stats.action_std += totals[5];
       ++updates;
     }
   }
@@ -535,6 +543,7 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
   stats.value_loss /= updates;
   stats.entropy /= updates;
   stats.grad_norm /= updates;
+  stats.action_std /= updates;
   stats.approx_kl = kl_sum / updates;
   stats.clip_fraction = clip_sum / updates;
   stats.minibatch_steps = updates;

@@ -43,6 +43,8 @@ struct PpoStats {
   int minibatch_steps = 0;      // optimiser steps taken (fewer when target_kl stopped early)
   double grad_norm = 0.0;       // before clipping, mean over minibatches
   double explained_variance = 0.0;
+  double advantage_std = 0.0;   // of the raw GAE advantages (before standardisation)
+  double action_std = 0.0;      // the policy's standard deviation, mean over action dims
   double first_ratio_error = 0.0;  // max |ratio - 1| in the first minibatch: 0 up to rounding
   int64_t samples = 0;
   int64_t encoded_sequences = 0;   // context agents: sequences encoded over all minibatches

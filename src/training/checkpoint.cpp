@@ -36,6 +36,8 @@ void save_checkpoint(const std::string& path, Agent& agent,
   root.write("iteration", torch::tensor(state.iteration));
   root.write("env_steps", torch::tensor(state.env_steps));
   root.write("wall_seconds", torch::tensor(state.wall_seconds, torch::kFloat64));
+  if (state.reward_statistics.defined())
+    root.write("reward_statistics", state.reward_statistics.to(torch::kCPU));
   // Write beside the target, then rename: readers see the old file or the new, never half.
   const std::string tmp = path + ".tmp";
   root.save_to(tmp);
@@ -100,6 +102,8 @@ TrainState load_checkpoint(const std::string& path, Agent& agent,
   state.iteration = counter("iteration").item<int64_t>();
   state.env_steps = counter("env_steps").item<int64_t>();
   state.wall_seconds = counter("wall_seconds").item<double>();
+  torch::Tensor statistics;
+  if (root.try_read("reward_statistics", statistics)) state.reward_statistics = statistics;
   return state;
 }
 

@@ -11,10 +11,14 @@
 
 namespace htrmrl {
 
+// What the loop carries from one iteration to the next besides the agent and its optimiser.
 struct TrainState {
   int64_t iteration = 0;     // iterations completed
   int64_t env_steps = 0;     // environment steps consumed
   double wall_seconds = 0;   // training time spent so far, across resumes
+  // RewardScaler::state(): the return statistics rewards are scaled by; undefined when the
+  // run does not scale rewards (and in checkpoints written before it could).
+  torch::Tensor reward_statistics;
 };
 
 void save_checkpoint(const std::string& path, Agent& agent,

@@ -115,6 +115,10 @@ std::vector<Field> fields(Config& c) {
       {"ppo.normalize_advantages", &c.ppo.normalize_advantages,
        "standardise advantages per minibatch"},
       {"ppo.normalize_obs", &c.ppo.normalize_obs, "running mean/std observation normalisation"},
+      {"ppo.scale_rewards", &c.ppo.scale_rewards,
+       "divide rewards by a running std of the discounted return, over all tasks or per task "
+       "family (the agent's tokens keep the raw rewards)",
+       -kInf, kInf, false, {"off", "global", "per_task"}},
       {"train.total_env_steps", &c.train.total_env_steps, "meta-training budget in env steps",
        1, kInf},
       {"train.checkpoint_every", &c.train.checkpoint_every, "iterations between checkpoints", 1,

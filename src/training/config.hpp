@@ -67,6 +67,7 @@ struct Config {
     double adam_eps = 1e-5;
     bool anneal_lr = true;  // linear decay of lr to 0 over the run's iterations
     bool normalize_obs = false;
+    std::string scale_rewards = "off";  // off, global or per_task (algorithms/reward_scaling.hpp)
   } ppo;
 
   struct Train {

@@ -26,6 +26,7 @@ struct IterationMetrics {
   double rollout_seconds = 0;
   double update_seconds = 0;
   double learning_rate = 0;
+  double reward_divisor = 1;  // rewards were divided by this (mean over trials; 1 = unscaled)
   PpoStats ppo;
 };
 

@@ -1,7 +1,7 @@
 // The meta-training loop, read top to bottom:
 //   1. rollout: each of ppo.trials_per_iter slots plays one trial (env.episodes_per_trial
 //      episodes, fresh memory) on a train task drawn from the iteration's stream;
-//   2. advantages: GAE over each trial as one path;
+//   2. advantages: rewards scaled (ppo.scale_rewards), then GAE over each trial as one path;
 //   3. update: the learning rate (annealed if ppo.anneal_lr), then ppo.epochs passes of
 //      ppo.minibatches minibatches, contexts rebuilt from the stored tokens and windows (so
 //      the first ratio is exactly 1), stopped early past ppo.target_kl;
@@ -22,6 +22,7 @@
 // alone writes the run directory.
 #include "training/trainer.hpp"
 
+#include <algorithm>
 #include <chrono>
 #include <cmath>
 #include <filesystem>
@@ -30,11 +31,13 @@
 #include <sstream>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "algorithms/reward_scaling.hpp"
 #include "common/rng.hpp"
 #include "evaluation/evaluation_log.hpp"
 #include "training/checkpoint.hpp"
@@ -75,6 +78,19 @@ torch::Tensor rollout_observations(const RolloutBuffer& buffer) {
   return obs;
 }
 
+// Each training task's family index (first-appearance order): the groups of per-task
+// reward scaling.
+std::vector<int> task_families(const std::vector<Task>& tasks) {
+  std::vector<std::string> names;
+  std::vector<int> out;
+  for (const Task& t : tasks) {
+    auto it = std::find(names.begin(), names.end(), t.family);
+    if (it == names.end()) it = names.insert(names.end(), t.family);
+    out.push_back(static_cast<int>(it - names.begin()));
+  }
+  return out;
+}
+
 // Refuses a world the configuration cannot be shared across; returns the config this rank
 // builds (its own CUDA device).
 Config rank_config(const Config& config, const World& world) {
@@ -95,7 +111,11 @@ class Trainer {
         setup_(make_setup(rank_config(config, world))),
         optimizer_(setup_.agent->parameters(),
                    torch::optim::AdamOptions(config.ppo.lr).eps(config.ppo.adam_eps)),
-        sampler_(setup_, trials_of_rank(config)) {
+        sampler_(setup_, trials_of_rank(config)),
+        task_family_(task_families(setup_.benchmark.train_tasks)),
+        reward_scaler_(parse_reward_scaling(config.ppo.scale_rewards),
+                       *std::max_element(task_family_.begin(), task_family_.end()) + 1,
+                       config.ppo.gamma) {
     if (!world.distributed()) return;
     spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}/{}] %v", world.rank, world.size));
     group_ = connect(world, config.dist.timeout_s, setup_.device);
@@ -112,6 +132,8 @@ class Trainer {
   void restore() {
     if (fs::exists(paths_.latest()))
       state_ = load_checkpoint(paths_.latest(), *setup_.agent, &optimizer_);
+    if (state_.reward_statistics.defined())
+      reward_scaler_.load_state(state_.reward_statistics);
     if (group_) group_->barrier();
   }
 
@@ -149,6 +171,12 @@ class Trainer {
 
       // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
       auto t1 = Clock::now();
+      std::vector<int> trial_family;
+      for (const TrialSpec& spec : specs) trial_family.push_back(task_family_[spec.task]);
+      reward_scaler_.scale(buffer_, trial_family, group_.get());
+      double divisors = 0;
+      for (int family : trial_family) divisors += reward_scaler_.divisor(family);
+      m.reward_divisor = divisors / static_cast<double>(trial_family.size());
       compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
       // Linear annealing is a function of the iteration alone, so a resumed run matches.
       m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
@@ -190,6 +218,8 @@ class Trainer {
       }
 
       // 7. Checkpoint.
+      if (reward_scaler_.mode() != RewardScaling::kOff)
+        state_.reward_statistics = reward_scaler_.state();
       if (writes_files() && (state_.iteration % c.train.checkpoint_every == 0 || last))
         save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
     }
@@ -250,15 +280,18 @@ class Trainer {
       run_split("train", setup_.benchmark.train_tasks, derive_seed(seed, {kTagEvalTrain}));
     if (final_iteration && writes_files())
       write_file_atomic(paths_.eval(), to_detailed_json(records.front()).dump(2) + "\n");
-    const EvalResult& test = records.front().result;
     spdlog::info("meta-test at iteration {} ({} env steps), success over the last {} of {} "
-                 "episodes: test {:.3f} (first episode {:.3f}){} [{:.1f} s]",
+                 "episodes: test {:.3f}{} [{:.1f} s]",
                  state_.iteration, state_.env_steps, c.eval.evaluation_episodes,
-                 c.eval.episodes(), test.mean_success, test.first_episode_success,
+                 c.eval.episodes(), records.front().result.mean_success,
                  c.eval.train_split
                      ? fmt::format(", train {:.3f}", records.back().result.mean_success)
                      : std::string(),
                  seconds_since(t0));
+    // Success by episode within the trial: what adaptation looks like.
+    for (const EvalRecord& r : records)
+      spdlog::info("  {} variations, success by episode in the trial: {:.2f}", r.split,
+                   fmt::join(r.result.success_by_episode, " "));
     return records;
   }
 
@@ -268,6 +301,8 @@ class Trainer {
   torch::optim::Adam optimizer_;
   Sampler sampler_;
   RolloutBuffer buffer_;
+  std::vector<int> task_family_;  // per training task: its family's index
+  RewardScaler reward_scaler_;
   TrainState state_;
   std::unique_ptr<Collective> group_;
 };
