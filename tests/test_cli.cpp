@@ -52,6 +52,8 @@ TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
       {"bench --set ppo.trials_per_iter=4", "--batch"},
       {"train --set lanes=2 --set env_threads=2 --out " + path("r"), "env_threads"},
       {"train --set lanes=0 --out " + path("r"), "lanes"},
+      {"train --set ppo.scale_rewards=yes --out " + path("r"), "ppo.scale_rewards"},
+      {"eval --run " + path("nothing") + " --stochastic --mean-action", "--mean-action"},
   };
   for (const auto& [args, needle] : cases) {
     SCOPED_TRACE(args);

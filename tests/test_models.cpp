@@ -123,8 +123,12 @@ TEST(HTrMRL, GradientsEqualTheDoublePrecisionReference) {
     const auto& g64 = params64[p.key()].grad();
     ASSERT_EQ(g.defined(), g64.defined()) << p.key();
     if (!g.defined()) continue;
-    EXPECT_TRUE(torch::allclose(g.to(torch::kDouble), g64, 1e-3, 1e-5))
-        << p.key() << ": max difference " << (g.to(torch::kDouble) - g64).abs().max().item<double>();
+    // Relative to the gradient's norm: float32 sums of 1e2-1e3 terms through BLAS kernels
+    // that differ between CPUs (OpenBLAS picks AVX-512 where it can) leave element errors of
+    // a few 1e-5 on gradients of order 1, which an element-wise tolerance took for a bug.
+    const double error = (g.to(torch::kDouble) - g64).norm().item<double>();
+    EXPECT_LT(error, 1e-4 * (g64.norm().item<double>() + 1e-3))
+        << p.key() << ": error norm " << error << ", gradient norm " << g64.norm().item<double>();
     ++compared;
   }
   EXPECT_GT(compared, 20);

@@ -375,7 +375,10 @@ EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
       options.adaptation_episodes.value_or(config.eval.adaptation_episodes);
   config.eval.evaluation_episodes =
       options.evaluation_episodes.value_or(config.eval.evaluation_episodes);
+  if (options.stochastic && options.mean_action)
+    throw Error("eval: choose one of stochastic and mean actions");
   if (options.stochastic) config.eval.deterministic = false;
+  if (options.mean_action) config.eval.deterministic = true;
   if (!options.device.empty()) config.device = options.device;
   RunSetup setup = make_setup(config);  // validates the overrides, naming their config keys
   const TrainState state =

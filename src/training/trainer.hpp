@@ -45,6 +45,7 @@ struct EvalRunOptions {
   std::optional<int> adaptation_episodes;  // unset: eval.adaptation_episodes
   std::optional<int> evaluation_episodes;  // unset: eval.evaluation_episodes
   bool stochastic = false;       // sample actions whatever eval.deterministic says
+  bool mean_action = false;      // take the mean action whatever eval.deterministic says
   std::string device;            // empty: the run's (a GPU run can be tested on a CPU)
 };
 
