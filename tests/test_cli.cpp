@@ -58,7 +58,7 @@ TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
   for (const auto& [args, needle] : cases) {
     SCOPED_TRACE(args);
     Outcome o = htrmrl(args);
-    EXPECT_NE(o.code, 0);
+    EXPECT_EQ(o.code, 2);
     EXPECT_NE(o.output.find(needle), std::string::npos) << o.output;
     EXPECT_FALSE(fs::exists(path("r")));
   }

@@ -14,7 +14,13 @@ int main(int argc, char** argv) {
       htrmrl::add_bench_command(app), htrmrl::add_benchmarks_command(app),
       htrmrl::add_render_command(app), htrmrl::add_sweep_command(app),
       htrmrl::add_report_command(app), htrmrl::add_embed_command(app)};
-  CLI11_PARSE(app, argc, argv);
+  // A command line CLI11 refuses is bad input like any other: its message, then exit 2
+  // (CLI11's own codes differ by error kind); --help and --version still exit 0.
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    return app.exit(e) == 0 ? 0 : 2;
+  }
 
   spdlog::set_pattern("[%H:%M:%S] %v");
   try {

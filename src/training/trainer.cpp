@@ -35,9 +35,9 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
+#include "algorithms/reward_scaling.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "algorithms/reward_scaling.hpp"
 #include "common/rng.hpp"
 #include "evaluation/evaluation_log.hpp"
 #include "training/checkpoint.hpp"
