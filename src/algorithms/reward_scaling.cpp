@@ -27,9 +27,9 @@ RewardScaler::RewardScaler(RewardScaling mode, int groups, double gamma)
   if (groups < 1) throw Error("reward scaling needs at least one task group");
 }
 
-void RewardScaler::scale(RolloutBuffer& buffer, const std::vector<int>& trial_group,
-                         Collective* group) {
-  if (mode_ == RewardScaling::kOff) return;
+double RewardScaler::scale(RolloutBuffer& buffer, const std::vector<int>& trial_group,
+                           Collective* group) {
+  if (mode_ == RewardScaling::kOff) return 1.0;
   const int64_t groups = static_cast<int64_t>(moments_.size());
   auto group_of = [&](size_t trial) {
     return mode_ == RewardScaling::kPerTask ? trial_group.at(trial) : 0;
@@ -62,10 +62,14 @@ void RewardScaler::scale(RolloutBuffer& buffer, const std::vector<int>& trial_gr
   }
 
   // Divide every reward by its group's deviation.
+  double divisors = 0;
   for (size_t t = 0; t < buffer.trials.size(); ++t) {
-    const float inverse = static_cast<float>(1.0 / divisor(group_of(t)));
+    const double d = divisor(group_of(t));
+    divisors += d;
+    const float inverse = static_cast<float>(1.0 / d);
     for (float& r : buffer.trials[t].rewards) r *= inverse;
   }
+  return buffer.trials.empty() ? 1.0 : divisors / static_cast<double>(buffer.trials.size());
 }
 
 double RewardScaler::divisor(int group) const {

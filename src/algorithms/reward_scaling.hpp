@@ -33,8 +33,9 @@ class RewardScaler {
   // Merges the discounted returns-so-far of every step of the buffer's trials (each trial
   // one lifetime, as GAE sees it) into the statistics of the trial's group (trial_group[i]
   // for buffer.trials[i]; every rank's trials with a collective), then divides each trial's
-  // rewards by its group's standard deviation. Off: leaves the buffer as it is.
-  void scale(RolloutBuffer& buffer, const std::vector<int>& trial_group, Collective* group);
+  // rewards by its group's standard deviation. Off: leaves the buffer as it is. Returns the
+  // mean divisor over the buffer's trials (1 when off), for the metrics.
+  double scale(RolloutBuffer& buffer, const std::vector<int>& trial_group, Collective* group);
 
   // The divisor of a group's rewards now: sqrt(variance + 1e-8), 1 before any data.
   double divisor(int group) const;

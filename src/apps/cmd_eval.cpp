@@ -26,11 +26,12 @@ Command add_eval_command(CLI::App& app) {
                   "evaluation episodes per trial, after them (default: eval.evaluation_episodes)");
   cmd->add_option("--device", opts->eval.device,
                   "cpu, cuda or cuda:N (default: the run's device)");
-  auto* stochastic = cmd->add_flag(
-      "--stochastic", opts->eval.stochastic,
+  auto* stochastic = cmd->add_flag_callback(
+      "--stochastic", [opts] { opts->eval.deterministic = false; },
       "sample actions instead of taking the mean (overrides eval.deterministic)");
-  cmd->add_flag("--mean-action", opts->eval.mean_action,
-                "take the policy's mean action (overrides eval.deterministic)")
+  cmd->add_flag_callback(
+         "--mean-action", [opts] { opts->eval.deterministic = true; },
+         "take the policy's mean action (overrides eval.deterministic)")
       ->excludes(stochastic);
   cmd->footer("Each test variation gets fresh-memory trials of adaptation then evaluation "
               "episodes. Writes RUN/eval.json: success (mean over test tasks of the success "

@@ -173,10 +173,7 @@ class Trainer {
       auto t1 = Clock::now();
       std::vector<int> trial_family;
       for (const TrialSpec& spec : specs) trial_family.push_back(task_family_[spec.task]);
-      reward_scaler_.scale(buffer_, trial_family, group_.get());
-      double divisors = 0;
-      for (int family : trial_family) divisors += reward_scaler_.divisor(family);
-      m.reward_divisor = divisors / static_cast<double>(trial_family.size());
+      m.reward_divisor = reward_scaler_.scale(buffer_, trial_family, group_.get());
       compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
       // Linear annealing is a function of the iteration alone, so a resumed run matches.
       m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
@@ -375,10 +372,7 @@ EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
       options.adaptation_episodes.value_or(config.eval.adaptation_episodes);
   config.eval.evaluation_episodes =
       options.evaluation_episodes.value_or(config.eval.evaluation_episodes);
-  if (options.stochastic && options.mean_action)
-    throw Error("eval: choose one of stochastic and mean actions");
-  if (options.stochastic) config.eval.deterministic = false;
-  if (options.mean_action) config.eval.deterministic = true;
+  config.eval.deterministic = options.deterministic.value_or(config.eval.deterministic);
   if (!options.device.empty()) config.device = options.device;
   RunSetup setup = make_setup(config);  // validates the overrides, naming their config keys
   const TrainState state =

@@ -44,8 +44,7 @@ struct EvalRunOptions {
   int trials = 0;                // <= 0: eval.trials
   std::optional<int> adaptation_episodes;  // unset: eval.adaptation_episodes
   std::optional<int> evaluation_episodes;  // unset: eval.evaluation_episodes
-  bool stochastic = false;       // sample actions whatever eval.deterministic says
-  bool mean_action = false;      // take the mean action whatever eval.deterministic says
+  std::optional<bool> deterministic;  // unset: eval.deterministic (mean action or sampled)
   std::string device;            // empty: the run's (a GPU run can be tested on a CPU)
 };
 
