@@ -1,5 +1,6 @@
 // The htrmrl command as a user meets it: bad input is refused before anything is written,
-// a killed run resumes to the same metrics and evaluations, and eval writes its report.
+// a killed run resumes to the same metrics and evaluations, a run that goes non-finite stops
+// with exit 2 and resumes from its last good checkpoint, and eval writes its report.
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/wait.h>
@@ -146,6 +147,41 @@ TEST_F(Cli, ResumeAfterKillGivesTheSameMetricsAndEvaluations) {
   const std::string evaluations = read_file(path("whole/evaluations.jsonl"));
   EXPECT_EQ(std::count(evaluations.begin(), evaluations.end(), '\n'), 20);  // 10 x test, train
   EXPECT_EQ(read_file(path("killed/evaluations.jsonl")), evaluations);
+}
+
+// A NaN or infinity stops the run with the trainer's failure code (2) and one message naming
+// what went non-finite, the iteration and the last good checkpoint, which stays as it was
+// and resumes to the uninterrupted run. The absurd setting is a loss weight (ppo.lr is capped
+// at 1): the gradient norm overflows at the first minibatch step.
+TEST_F(Cli, NonFiniteGradientStopsTheRunAndTheLastCheckpointResumes) {
+  const std::string run = kTiny +
+      " --set ppo.anneal_lr=false --set train.checkpoint_every=1 --set train.eval_at_end=false";
+  ASSERT_EQ(htrmrl("train --out " + path("whole") + run + " --set train.total_env_steps=1440").code, 0);
+  ASSERT_EQ(htrmrl("train --out " + path("a") + run + " --set train.total_env_steps=960").code, 0);
+  const auto replaced = [](std::string text, const std::string& from, const std::string& to) {
+    const size_t at = text.find(from);
+    EXPECT_NE(at, std::string::npos) << from;
+    return at == std::string::npos ? text : text.replace(at, from.size(), to);
+  };
+  const std::string longer = replaced(read_file(path("a/config.toml")), "total_env_steps = 960",
+                                      "total_env_steps = 1440");
+  write_file_atomic(path("a/config.toml"), replaced(longer, "value_coef = 0.5", "value_coef = 1e38"));
+  const std::string checkpoint = read_file(path("a/checkpoints/latest.pt"));
+
+  Outcome failed = htrmrl("train --resume " + path("a"));
+  EXPECT_EQ(failed.code, 2);
+  EXPECT_NE(failed.output.find("error: iteration 3: the PPO gradient norm is +inf (minibatch step "
+                               "1); the last good checkpoint is iteration 2 (" +
+                               path("a") + "/checkpoints/latest.pt)\n"),
+            std::string::npos)
+      << failed.output;
+  EXPECT_EQ(read_file(path("a/checkpoints/latest.pt")), checkpoint);
+  EXPECT_EQ(stable_metrics_rows(path("a/metrics.csv")).size(), 2u);
+
+  write_file_atomic(path("a/config.toml"), longer);
+  Outcome resumed = htrmrl("train --resume " + path("a"));
+  ASSERT_EQ(resumed.code, 0) << resumed.output;
+  EXPECT_EQ(stable_metrics_rows(path("a/metrics.csv")), stable_metrics_rows(path("whole/metrics.csv")));
 }
 
 }  // namespace

@@ -20,12 +20,13 @@
 
 namespace htrmrl {
 
-// The message of the htrmrl::Error that f throws, or "" if it throws none.
-template <typename F>
+// The message of the exception of type E (an htrmrl::Error unless told) that f throws, or ""
+// if it throws none.
+template <typename E = Error, typename F>
 std::string error_of(F&& f) {
   try {
     f();
-  } catch (const Error& e) {
+  } catch (const E& e) {
     return e.what();
   }
   return "";

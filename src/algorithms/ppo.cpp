@@ -8,7 +8,9 @@
 #include <numeric>
 
 #include <ATen/Parallel.h>
+#include <fmt/format.h>
 
+#include "common/finite.hpp"
 #include "common/rng.hpp"
 #include "common/thread_pool.hpp"
 
@@ -325,6 +327,22 @@ void all_reduce_gradients(Collective& group, const std::vector<torch::Tensor>& p
   }
 }
 
+// Stops the update at the first minibatch step with a non-finite loss term or gradient norm,
+// before the optimiser takes it: one step with them would make every parameter NaN.
+void require_finite(const char* what, double value, int step) {
+  if (!std::isfinite(value))
+    throw NonFiniteError(
+        fmt::format("the PPO {} is {} (minibatch step {})", what, non_finite_name(value), step));
+}
+
+// The minibatch's loss terms (MinibatchMeans::totals of the diagnostics).
+void require_finite_losses(const std::vector<double>& totals, int step) {
+  require_finite("policy loss", totals[1], step);
+  require_finite("value loss", totals[2], step);
+  require_finite("entropy", totals[3], step);
+  require_finite("KL estimate", totals[0], step);
+}
+
 }  // namespace
 
 int32_t step_token(const RolloutBuffer& buffer, int32_t trial, int32_t step) {
@@ -498,6 +516,7 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
       std::vector<std::vector<torch::Tensor>> diagnostics;
       for (const auto& part : parts) diagnostics.push_back(part.diagnostics);
       const std::vector<double> totals = mean.totals(diagnostics);
+      require_finite_losses(totals, updates + 1);
       // Early stop: the policy has moved too far from the one that acted (not on the first).
       const double kl = totals[0];
       if (updates > 0 && options.target_kl > 0 && kl > 1.5 * options.target_kl) {
@@ -518,7 +537,9 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
       set_gradients(parts, parameters);
       if (group) all_reduce_gradients(*group, parameters);
       const double clip_to = options.max_grad_norm > 0 ? options.max_grad_norm : INFINITY;
-      stats.grad_norm += torch::nn::utils::clip_grad_norm_(parameters, clip_to);
+      const double grad_norm = torch::nn::utils::clip_grad_norm_(parameters, clip_to);
+      require_finite("gradient norm", grad_norm, updates + 1);
+      stats.grad_norm += grad_norm;
       optimizer.step();
 
       // Statistics.

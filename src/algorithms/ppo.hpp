@@ -89,6 +89,8 @@ PolicyOutput evaluate_segments(RecurrentAgent& agent, const RolloutBuffer& buffe
 // trial order) and every rank calls this together: the minibatches, advantage normalisation,
 // summed gradients, KL stop and statistics are those of one process holding all the trials
 // (up to floating-point summation order).
+// Throws NonFiniteError (common/finite.hpp) at the first minibatch step whose loss terms, KL
+// estimate or gradient norm are NaN or infinite, before that step changes a parameter.
 PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
                     const RolloutBuffer& buffer, const PpoOptions& options,
                     uint64_t shuffle_seed, const torch::Device& device,

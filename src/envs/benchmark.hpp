@@ -27,6 +27,9 @@ using BenchmarkFactory = std::function<Benchmark(uint64_t seed)>;
 // Every registered benchmark name, sorted.
 std::vector<std::string> benchmark_names();
 bool has_benchmark(const std::string& name);
+// Adds a benchmark under a new name (tests register environments that misbehave on purpose);
+// call it before anything reads the registry from another thread.
+void register_benchmark(const std::string& name, BenchmarkFactory factory);
 // Throws htrmrl::Error naming the unknown benchmark and listing the known ones.
 Benchmark make_benchmark(const std::string& name, uint64_t seed);
 

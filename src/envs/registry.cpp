@@ -1,5 +1,6 @@
 // The benchmark registry: adding a family is one folder under envs/ and one line here.
 #include <map>
+#include <utility>
 
 #include "common/error.hpp"
 #include "envs/benchmark.hpp"
@@ -23,8 +24,8 @@ std::map<std::string, BenchmarkFactory> make_registry() {
   return r;
 }
 
-const std::map<std::string, BenchmarkFactory>& registry() {
-  static const std::map<std::string, BenchmarkFactory> r = make_registry();
+std::map<std::string, BenchmarkFactory>& registry() {
+  static std::map<std::string, BenchmarkFactory> r = make_registry();
   return r;
 }
 
@@ -34,6 +35,11 @@ std::vector<std::string> benchmark_names() {
   std::vector<std::string> names;
   for (const auto& [name, factory] : registry()) names.push_back(name);
   return names;
+}
+
+void register_benchmark(const std::string& name, BenchmarkFactory factory) {
+  if (!registry().emplace(name, std::move(factory)).second)
+    throw Error("benchmark '" + name + "' is already registered");
 }
 
 bool has_benchmark(const std::string& name) { return registry().count(name) > 0; }

@@ -21,6 +21,11 @@ struct TrainState {
   torch::Tensor reward_statistics;
 };
 
+// Throws NonFiniteError naming the first parameter, buffer (the observation normaliser's
+// statistics) or Adam moment that holds a NaN or infinity: what no checkpoint may hold. One
+// reduction per tensor and one read of their results.
+void require_finite_state(Agent& agent, const torch::optim::Optimizer& optimizer);
+
 void save_checkpoint(const std::string& path, Agent& agent,
                      const torch::optim::Optimizer& optimizer, const TrainState& state);
 

@@ -5,15 +5,70 @@
 #include <memory>
 #include <mutex>
 
+#include <fmt/format.h>
+
 #include "common/collective.hpp"
 #include "common/error.hpp"
+#include "common/finite.hpp"
 #include "training/actor.hpp"
 
 namespace htrmrl {
+namespace {
+
+// Where token k of a trial lies: its episode (from 1) and its index within the episode (0:
+// the reset state; j: the state, action and reward of step j).
+std::pair<int, int> token_place(const std::vector<float>& tokens, int d, int k) {
+  int episode = 1, begin = 0;
+  for (int t = 0; t < k; ++t)
+    if (tokens[static_cast<size_t>(t) * d + d - 1] != 0) {  // the episode's last token
+      ++episode;
+      begin = t + 1;
+    }
+  return {episode, k - begin};
+}
+
+std::string place(const std::vector<float>& tokens, int d, int k) {
+  const auto [episode, j] = token_place(tokens, d, k);
+  return j == 0 ? fmt::format("at the reset of episode {}", episode)
+                : fmt::format("at step {} of episode {}", j, episode);
+}
+
+// Throws NonFiniteError naming the first NaN or infinity of a played trial (`trial` says
+// which): in its tokens (the environment's observations and rewards, the executed actions),
+// then in the recorded log-densities and value estimates. One pass over each, after the
+// trial, so the stepping loop stays free of checks; a NaN observation only spreads into
+// later tokens, so the first one found is where it appeared.
+void require_finite_trial(const std::vector<float>& tokens, const TrialRecord* record,
+                          TokenLayout layout, const std::string& trial) {
+  const int d = layout.size(), o = layout.obs_dim, a = layout.act_dim;
+  const size_t bad = first_non_finite(tokens.data(), tokens.size());
+  if (bad < tokens.size()) {
+    const int column = static_cast<int>(bad % d);
+    const std::string what =
+        column < o       ? fmt::format("the environment's observation [{}]", column)
+        : column < o + a ? fmt::format("the policy's action [{}]", column - o)
+                         : std::string("the environment's reward");
+    throw NonFiniteError(fmt::format("{} is {} {} of {}", what, non_finite_name(tokens[bad]),
+                                     place(tokens, d, static_cast<int>(bad / d)), trial));
+  }
+  if (!record) return;
+  for (const auto& [what, values] : {std::pair{"log-density", &record->log_probs},
+                                     std::pair{"value estimate", &record->values}}) {
+    const size_t step = first_non_finite(values->data(), values->size());
+    if (step == values->size()) continue;
+    // The step acted at token step_end - 1; token step_end holds its action and reward.
+    throw NonFiniteError(fmt::format("the policy's {} is {} {} of {}", what,
+                                     non_finite_name((*values)[step]),
+                                     place(tokens, d, record->step_end[step]), trial));
+  }
+}
+
+}  // namespace
 
 Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
                  torch::Device device, SamplerOptions options)
-    : envs_(benchmark, capacity, options.env_threads),
+    : benchmark_name_(benchmark.name),
+      envs_(benchmark, capacity, options.env_threads),
       layout_{benchmark.spec.obs_dim, benchmark.spec.act_dim},
       memory_options_(memory),
       slots_(slots),
@@ -269,6 +324,10 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
       }
     }
   }
+  for (int i = 0; i < n; ++i)
+    require_finite_trial(memory[i].tokens(), buffer ? &buffer->trials[i] : nullptr, layout_,
+                         fmt::format("trial {} (task #{} '{}' of {})", i + 1, specs[i].task,
+                                     tasks[specs[i].task].name, benchmark_name_));
   if (buffer) buffer->index();
   return results;
 }

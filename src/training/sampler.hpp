@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <string>
 #include <vector>
 
 #include "envs/vector_env.hpp"
@@ -61,6 +62,8 @@ class Sampler {
   // Plays one trial per spec (at most capacity of them) on the given task list. With a
   // buffer, records every step for PPO; deterministic = act with the mean. With a hook, also
   // computes and reports each episode's final embedding (nothing extra runs without one).
+  // A NaN or infinity among a trial's observations, rewards, actions or (recorded) policy
+  // outputs throws NonFiniteError naming the trial, its task, the episode and the step.
   std::vector<TrialResult> run(Agent& agent, const std::vector<Task>& tasks,
                                const std::vector<TrialSpec>& specs, int episodes,
                                bool deterministic, RolloutBuffer* buffer,
@@ -71,6 +74,7 @@ class Sampler {
   TokenLayout layout() const { return layout_; }
 
  private:
+  std::string benchmark_name_;  // names the benchmark in a non-finite value's message
   VectorEnv envs_;
   TokenLayout layout_;
   MemoryOptions memory_options_;

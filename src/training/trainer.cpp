@@ -11,6 +11,9 @@
 //      and training variations if eval.train_split) appended to evaluations.jsonl;
 //   7. every train.checkpoint_every iterations (and after the final one) an atomic
 //      checkpoint. It comes after the meta-test, so a run killed during one re-runs it.
+// A NaN or infinity stops the run where it first appears (the rollout's numbers, a PPO
+// minibatch step, the state after the update, a meta-test) with one message naming it, the
+// iteration and the last good checkpoint, which no later checkpoint has replaced.
 // Every random draw of iteration i comes from streams derived from (seed, i), so a resumed
 // run replays exactly what the uninterrupted run would have done. Meta-tests draw from their
 // own streams (seed, split, task, trial) and change no training state: evaluating or not
@@ -38,6 +41,7 @@
 #include "algorithms/reward_scaling.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
+#include "common/finite.hpp"
 #include "common/rng.hpp"
 #include "evaluation/evaluation_log.hpp"
 #include "training/checkpoint.hpp"
@@ -130,8 +134,10 @@ class Trainer {
   // Loads the last checkpoint if there is one. Every rank loads it before rank 0 may write the
   // next one.
   void restore() {
-    if (fs::exists(paths_.latest()))
+    if (fs::exists(paths_.latest())) {
       state_ = load_checkpoint(paths_.latest(), *setup_.agent, &optimizer_);
+      checkpoint_iteration_ = state_.iteration;
+    }
     if (state_.reward_statistics.defined())
       reward_scaler_.load_state(state_.reward_statistics);
     if (group_) group_->barrier();
@@ -144,86 +150,116 @@ class Trainer {
                                    setup_.benchmark.spec.max_episode_steps;
     const int64_t iterations = (c.train.total_env_steps + steps_per_iter - 1) / steps_per_iter;
     // Rank 0 alone writes the run's files.
-    std::optional<MetricsLog> log;
-    std::optional<EvaluationLog> evaluations;
-    std::optional<Progress> progress;
+    Outputs out;
     if (writes_files()) {
       fs::create_directories(paths_.checkpoints());
-      log.emplace(paths_.metrics(), state_.iteration);
-      evaluations.emplace(paths_.evaluations(), state_.iteration);
-      progress.emplace(iterations);
+      out.log.emplace(paths_.metrics(), state_.iteration);
+      out.evaluations.emplace(paths_.evaluations(), state_.iteration);
+      out.progress.emplace(iterations);
     }
-    const uint64_t seed = static_cast<uint64_t>(c.seed);
     spdlog::info("training {} on {}: {} iterations of {} env steps, from iteration {}",
                  c.agent.kind, c.env.benchmark, iterations, steps_per_iter, state_.iteration);
-
     while (state_.iteration < iterations) {
       const int64_t it = state_.iteration;
-      IterationMetrics m;
-      auto t0 = Clock::now();
-
-      // 1. Rollout: this rank's block of the iteration's trials (all of them alone).
-      const auto specs = rank_trials(
-          iteration_trials(c, static_cast<int>(setup_.benchmark.train_tasks.size()), it));
-      auto results = sampler_.run(*setup_.agent, setup_.benchmark.train_tasks, specs,
-                                  c.env.episodes_per_trial, false, &buffer_);
-      m.rollout_seconds = seconds_since(t0);
-
-      // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
-      auto t1 = Clock::now();
-      std::vector<int> trial_family;
-      for (const TrialSpec& spec : specs) trial_family.push_back(task_family_[spec.task]);
-      m.reward_divisor = reward_scaler_.scale(buffer_, trial_family, group_.get());
-      compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
-      // Linear annealing is a function of the iteration alone, so a resumed run matches.
-      m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
-                                        : c.ppo.lr;
-      for (auto& group : optimizer_.param_groups())
-        static_cast<torch::optim::AdamOptions&>(group.options()).lr(m.learning_rate);
-      torch::manual_seed(derive_seed(seed, {kTagTorch, static_cast<uint64_t>(it) + 1}));
-      m.ppo = ppo_update(*setup_.agent, optimizer_, buffer_, c.ppo_options(),
-                         derive_seed(seed, {kTagShuffle, static_cast<uint64_t>(it)}),
-                         setup_.device, group_.get());
-
-      // 4. Normaliser update, only now: the update must see the statistics the rollout saw
-      // (every rank's observations, in trial order).
-      auto observations = rollout_observations(buffer_);
-      if (group_ && setup_.agent->normalizer()->enabled())
-        observations = gather_rows(*group_, observations);
-      setup_.agent->normalizer()->update(observations.to(setup_.device));
-      m.update_seconds = seconds_since(t1);
-
-      // 5. Bookkeeping over every rank's trials (the update counted every rank's steps).
-      if (group_) results = gather_results(*group_, results, c.env.episodes_per_trial);
-      state_.iteration = it + 1;
-      state_.env_steps += m.ppo.samples;
-      state_.wall_seconds += seconds_since(t0);
-      record(m, results, m.ppo.samples / seconds_since(t0));
-      if (log) log->append(m);
-      if (progress) progress->update(m);
-
-      // 6. Meta-test, before the checkpoint of the same iteration.
-      const bool last = state_.iteration == iterations;
-      if ((c.eval.every > 0 && state_.iteration % c.eval.every == 0) ||
-          (last && c.train.eval_at_end)) {
-        if (progress) progress->finish();  // ends a live progress line before the log line
-        for (const EvalRecord& r : meta_test(last)) {
-          if (!writes_files()) continue;
-          evaluations->append(r);
-          log->scalars(r.env_steps, {{"eval/" + r.split + "_success", r.result.mean_success}});
-        }
+      try {
+        iterate(iterations, out);
+      } catch (const NonFiniteError& e) {
+        // Nothing after the first NaN means anything: stop, saying where to resume from.
+        if (out.progress) out.progress->finish();
+        throw NonFiniteError(fmt::format("iteration {}: {}; {}", it + 1, e.what(),
+                                         last_good_checkpoint()));
       }
-
-      // 7. Checkpoint.
-      if (reward_scaler_.mode() != RewardScaling::kOff)
-        state_.reward_statistics = reward_scaler_.state();
-      if (writes_files() && (state_.iteration % c.train.checkpoint_every == 0 || last))
-        save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
     }
-    if (progress) progress->finish();
+    if (out.progress) out.progress->finish();
   }
 
  private:
+  // The files rank 0 writes while the run goes on.
+  struct Outputs {
+    std::optional<MetricsLog> log;
+    std::optional<EvaluationLog> evaluations;
+    std::optional<Progress> progress;
+  };
+
+  // One iteration, steps 1-7 of the file comment. A NaN or infinity throws NonFiniteError
+  // where it first appears: in the rollout, a minibatch step of the update, the state after
+  // the update (before any checkpoint), or a meta-test.
+  void iterate(int64_t iterations, Outputs& out) {
+    const Config& c = setup_.config;
+    const uint64_t seed = static_cast<uint64_t>(c.seed);
+    const int64_t it = state_.iteration;
+    IterationMetrics m;
+    auto t0 = Clock::now();
+
+    // 1. Rollout: this rank's block of the iteration's trials (all of them alone).
+    const auto specs = rank_trials(
+        iteration_trials(c, static_cast<int>(setup_.benchmark.train_tasks.size()), it));
+    auto results = sampler_.run(*setup_.agent, setup_.benchmark.train_tasks, specs,
+                                c.env.episodes_per_trial, false, &buffer_);
+    m.rollout_seconds = seconds_since(t0);
+
+    // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
+    auto t1 = Clock::now();
+    std::vector<int> trial_family;
+    for (const TrialSpec& spec : specs) trial_family.push_back(task_family_[spec.task]);
+    m.reward_divisor = reward_scaler_.scale(buffer_, trial_family, group_.get());
+    compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
+    // Linear annealing is a function of the iteration alone, so a resumed run matches.
+    m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
+                                      : c.ppo.lr;
+    for (auto& group : optimizer_.param_groups())
+      static_cast<torch::optim::AdamOptions&>(group.options()).lr(m.learning_rate);
+    torch::manual_seed(derive_seed(seed, {kTagTorch, static_cast<uint64_t>(it) + 1}));
+    m.ppo = ppo_update(*setup_.agent, optimizer_, buffer_, c.ppo_options(),
+                       derive_seed(seed, {kTagShuffle, static_cast<uint64_t>(it)}),
+                       setup_.device, group_.get());
+
+    // 4. Normaliser update, only now: the update must see the statistics the rollout saw
+    // (every rank's observations, in trial order).
+    auto observations = rollout_observations(buffer_);
+    if (group_ && setup_.agent->normalizer()->enabled())
+      observations = gather_rows(*group_, observations);
+    setup_.agent->normalizer()->update(observations.to(setup_.device));
+    require_finite_state(*setup_.agent, optimizer_);
+    m.update_seconds = seconds_since(t1);
+
+    // 5. Bookkeeping over every rank's trials (the update counted every rank's steps).
+    if (group_) results = gather_results(*group_, results, c.env.episodes_per_trial);
+    state_.iteration = it + 1;
+    state_.env_steps += m.ppo.samples;
+    state_.wall_seconds += seconds_since(t0);
+    record(m, results, m.ppo.samples / seconds_since(t0));
+    if (out.log) out.log->append(m);
+    if (out.progress) out.progress->update(m);
+
+    // 6. Meta-test, before the checkpoint of the same iteration.
+    const bool last = state_.iteration == iterations;
+    if ((c.eval.every > 0 && state_.iteration % c.eval.every == 0) ||
+        (last && c.train.eval_at_end)) {
+      if (out.progress) out.progress->finish();  // ends a live progress line before the log line
+      for (const EvalRecord& r : meta_test(last)) {
+        if (!writes_files()) continue;
+        out.evaluations->append(r);
+        out.log->scalars(r.env_steps, {{"eval/" + r.split + "_success", r.result.mean_success}});
+      }
+    }
+
+    // 7. Checkpoint.
+    if (reward_scaler_.mode() != RewardScaling::kOff)
+      state_.reward_statistics = reward_scaler_.state();
+    if (state_.iteration % c.train.checkpoint_every == 0 || last) {
+      if (writes_files()) save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
+      checkpoint_iteration_ = state_.iteration;
+    }
+  }
+
+  // Where a stopped run can resume from: the last checkpoint written or loaded.
+  std::string last_good_checkpoint() const {
+    if (checkpoint_iteration_ < 0) return "no checkpoint has been written yet";
+    return fmt::format("the last good checkpoint is iteration {} ({})", checkpoint_iteration_,
+                       paths_.latest());
+  }
+
   // This rank's share of the iteration's trials: a contiguous block, in trial order.
   int trials_of_rank(const Config& c) const {
     const auto [first, last] = rank_block(c.ppo.trials_per_iter, world_.rank, world_.size);
@@ -301,6 +337,7 @@ class Trainer {
   std::vector<int> task_family_;  // per training task: its family's index
   RewardScaler reward_scaler_;
   TrainState state_;
+  int64_t checkpoint_iteration_ = -1;  // of the last checkpoint written or loaded; -1: none
   std::unique_ptr<Collective> group_;
 };
 

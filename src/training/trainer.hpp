@@ -33,7 +33,8 @@ struct RunPaths {
 };
 
 // Starts a new run in dir; dir must not exist yet or be empty. Everything is validated
-// before the first file is written.
+// before the first file is written. Both start and resume throw NonFiniteError
+// (common/finite.hpp) at the first NaN or infinity, leaving the last good checkpoint in place.
 void train_new(const Config& config, const std::string& dir);
 // Continues the run in dir from its last checkpoint (or from scratch if it has none).
 void train_resume(const std::string& dir);
