@@ -14,6 +14,8 @@ packages=(
   libegl-mesa0 libgl1-mesa-dri               # Mesa's EGL and llvmpipe: rendering with no GPU
   python3-matplotlib python3-sklearn         # htrmrl report: drawing and t-SNE
   python3-torch                              # the PyTorch peer benchmark (bench/peer_pytorch.py)
+  pybind11-dev python3-dev python3-numpy     # the Python module (python/, docs/python.md)
+  python3-pytest                             # its tests
 )
 # ffmpeg is optional: htrmrl render makes an MP4 when it is on PATH.
 
