@@ -248,10 +248,11 @@ TEST(Training, ResumedRunHidesTheKilledRunsEventsPastItsCheckpoint) {
   ScratchDir dir;
   const std::string run = dir.path("run");
   const int checkpoint_every = 3;
+  fs::create_directories(run);
   run_htrmrl_and_kill_when(
       "train --out " + run + kTiny + " --set train.total_env_steps=9600" +
           " --set train.checkpoint_every=" + std::to_string(checkpoint_every),
-      [&] { return stable_metrics_rows(run + "/metrics.csv").size() >= 4; });
+      run, [&] { return stable_metrics_rows(run + "/metrics.csv").size() >= 4; });
   const auto killed_files = event_files(run);
   ASSERT_EQ(killed_files.size(), 1u);
   const auto killed = read_event_file(killed_files[0]);  // valid up to its last record

@@ -2,7 +2,9 @@
 #pragma once
 
 #include <gtest/gtest.h>
+#include <poll.h>
 #include <signal.h>
+#include <sys/inotify.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -65,6 +67,13 @@ inline std::vector<std::string> stable_metrics_rows(const std::string& file) {
   return rows;
 }
 
+// text with its one occurrence of from replaced by to; a failure if from is missing.
+inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
+  const size_t at = text.find(from);
+  EXPECT_NE(at, std::string::npos) << from;
+  return at == std::string::npos ? text : text.replace(at, from.size(), to);
+}
+
 // An empty directory named after the running test, removed at the end.
 struct ScratchDir {
   ScratchDir() {
@@ -94,16 +103,43 @@ inline Outcome shell(const std::string& command) {
   return o;
 }
 
+// Blocks until ready() holds, checking it whenever a file in dir changes (inotify) instead of
+// on a clock: on a loaded machine a check is late by scheduling latency, never by a sleep's
+// length. A second-long poll covers dir not existing yet. Returns whether ready() held
+// before the limit.
+template <typename Ready>
+bool wait_for_files(const std::string& dir, Ready ready,
+                    std::chrono::seconds limit = std::chrono::seconds(120)) {
+  const int fd = inotify_init1(IN_CLOEXEC | IN_NONBLOCK);
+  bool watching = false;
+  const auto deadline = std::chrono::steady_clock::now() + limit;
+  bool held = ready();
+  while (!held && std::chrono::steady_clock::now() < deadline) {
+    if (!watching)
+      watching = inotify_add_watch(fd, dir.c_str(), IN_MODIFY | IN_MOVED_TO | IN_CREATE) >= 0;
+    pollfd p{fd, POLLIN, 0};
+    if (poll(&p, 1, watching ? 1000 : 50) > 0) {
+      char events[4096];
+      while (read(fd, events, sizeof events) > 0) {
+      }
+    }
+    held = ready();
+  }
+  close(fd);
+  return held;
+}
+
 #ifdef HTRMRL_BINARY
 // Runs `htrmrl ARGS` through the shell.
 inline Outcome htrmrl(const std::string& args) {
   return shell(std::string(HTRMRL_BINARY) + " " + args);
 }
 
-// Starts `htrmrl ARGS` (output discarded) and kills it with SIGKILL once ready() holds, or
-// after two minutes.
+// Starts `htrmrl ARGS` (output discarded), waits until ready() holds (wait_for_files on
+// watch_dir) and then `delay` longer, and kills it with SIGKILL; or after two minutes.
 template <typename Ready>
-void run_htrmrl_and_kill_when(const std::string& args, Ready ready) {
+void run_htrmrl_and_kill_when(const std::string& args, const std::string& watch_dir, Ready ready,
+                              std::chrono::microseconds delay = {}) {
   const pid_t pid = fork();
   ASSERT_GE(pid, 0);
   if (pid == 0) {
@@ -111,9 +147,8 @@ void run_htrmrl_and_kill_when(const std::string& args, Ready ready) {
     execl("/bin/sh", "sh", "-c", cmd.c_str(), static_cast<char*>(nullptr));
     _exit(127);
   }
-  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(120);
-  while (std::chrono::steady_clock::now() < deadline && !ready())
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  wait_for_files(watch_dir, ready);
+  std::this_thread::sleep_for(delay);
   kill(pid, SIGKILL);
   int status = 0;
   waitpid(pid, &status, 0);

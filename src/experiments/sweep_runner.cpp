@@ -202,9 +202,9 @@ class Scheduler {
     const std::time_t now = std::time(nullptr);
     char stamp[32];
     std::strftime(stamp, sizeof stamp, "%Y-%m-%d %H:%M:%S", std::localtime(&now));
-    std::ofstream(log_path(run), std::ios::app)
-        << "=== htrmrl sweep: " << (fresh ? "starting" : "resuming") << " at " << stamp
-        << " ===\n";
+    AppendFile(log_path(run))
+        .append(fmt::format("=== htrmrl sweep: {} at {} ===\n", fresh ? "starting" : "resuming",
+                            stamp));
     // This very binary, even if the file was rebuilt since the sweep started.
     const pid_t pid =
         spawn_logged("/proc/self/exe", {"htrmrl", "train", "--resume", p.dir}, log_path(run));

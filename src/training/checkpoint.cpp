@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "common/finite.hpp"
 
 namespace htrmrl {
@@ -66,10 +67,11 @@ void save_checkpoint(const std::string& path, Agent& agent,
   root.write("wall_seconds", torch::tensor(state.wall_seconds, torch::kFloat64));
   if (state.reward_statistics.defined())
     root.write("reward_statistics", state.reward_statistics.to(torch::kCPU));
-  // Write beside the target, then rename: readers see the old file or the new, never half.
-  const std::string tmp = path + ".tmp";
-  root.save_to(tmp);
-  std::filesystem::rename(tmp, path);
+  // Serialised in memory, then written atomically with every write checked: a full disk
+  // leaves the previous checkpoint as it was (torch's own file writer reports no errors).
+  std::ostringstream bytes;
+  root.save_to(bytes);
+  write_file_atomic(path, std::move(bytes).str());
 }
 
 TrainState load_checkpoint(const std::string& path, Agent& agent,

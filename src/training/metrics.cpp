@@ -66,22 +66,25 @@ const std::vector<Column>& columns() {
 }
 
 // Rewrites metrics.csv (atomically) with its header and the rows of iterations <= keep_until;
-// returns the env_steps of the last row kept, 0 when none is.
+// returns the env_steps of the last row kept, 0 when none is. An unterminated last line is
+// half a row (a kill during its write) and is dropped like the other rows not kept.
 int64_t keep_rows(const std::string& path, int64_t keep_until) {
   std::string text = fmt::format("{}\n", fmt::join(metrics_columns(), ","));
   int64_t kept_env_steps = 0;
-  if (std::ifstream in(path); in) {
-    std::string line;
-    while (std::getline(in, line)) {
-      if (line.empty() || line.rfind("iteration", 0) == 0) continue;
-      std::istringstream fields(line);
-      std::string iteration, env_steps;
-      std::getline(fields, iteration, ',');
-      std::getline(fields, env_steps, ',');
-      if (std::stoll(iteration) > keep_until) continue;
-      kept_env_steps = std::stoll(env_steps);
-      text += line + "\n";
-    }
+  const std::string old = fs::exists(path) ? read_file(path) : "";
+  size_t number = 0;
+  for (size_t begin = 0, end; (end = old.find('\n', begin)) != std::string::npos;
+       begin = end + 1) {
+    const std::string line = old.substr(begin, end - begin);
+    ++number;
+    if (line.empty() || line.rfind("iteration", 0) == 0) continue;
+    int64_t iteration = 0, env_steps = 0;
+    char comma = 0;
+    if (!(std::istringstream(line) >> iteration >> comma >> env_steps) || comma != ',')
+      throw Error(fmt::format("'{}' line {} is not a metrics row", path, number));
+    if (iteration > keep_until) continue;
+    kept_env_steps = env_steps;
+    text += line + "\n";
   }
   write_file_atomic(path, text);
   return kept_env_steps;
@@ -116,25 +119,23 @@ bool is_timing_column(const std::string& name) {
 
 MetricsLog::MetricsLog(const std::string& path, int64_t keep_until)
     : kept_env_steps_(keep_rows(path, keep_until)),
-      out_(path, std::ios::app),
+      out_(path),
       events_(fs::path(path).parent_path().string()) {
-  if (!out_) throw Error("cannot open metrics file '" + path + "'");
   // TensorBoard drops the earlier files' events at steps >= this one: the rows not kept.
   events_.session_start(kept_env_steps_ + 1);
 }
 
 void MetricsLog::append(const IterationMetrics& m) {
   std::vector<std::pair<std::string, double>> scalars;
+  std::string row;
   for (size_t i = 0; i < columns().size(); ++i) {
     const Column& c = columns()[i];
     const double value = c.value(m);
-    out_ << (i ? "," : "")
-         << (c.integer ? fmt::format("{}", static_cast<int64_t>(value))
-                       : fmt::format("{:.9g}", value));
+    row += (i ? "," : "") + (c.integer ? fmt::format("{}", static_cast<int64_t>(value))
+                                       : fmt::format("{:.9g}", value));
     if (*c.tag) scalars.emplace_back(c.tag, value);
   }
-  out_ << "\n";
-  out_.flush();
+  out_.append(row + "\n");
   events_.scalars(m.env_steps, scalars);
 }
 

@@ -3,12 +3,12 @@
 #pragma once
 
 #include <cstdint>
-#include <fstream>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "algorithms/ppo.hpp"
+#include "common/files.hpp"
 #include "training/tensorboard.hpp"
 
 namespace htrmrl {
@@ -53,7 +53,7 @@ class MetricsLog {
 
  private:
   int64_t kept_env_steps_;  // env_steps of the last row kept; 0 when none was
-  std::ofstream out_;
+  AppendFile out_;
   EventFileWriter events_;
 };
 

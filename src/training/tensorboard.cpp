@@ -273,8 +273,7 @@ EventFileWriter::EventFileWriter(const std::string& dir) {
                                .string();
   path_ = base;
   for (int n = 1; fs::exists(path_); ++n) path_ = base + "." + std::to_string(n);
-  out_.open(path_, std::ios::binary);
-  if (!out_) throw Error("cannot create event file '" + path_ + "'");
+  out_ = AppendFile(path_);
   TensorBoardEvent version;
   version.wall_time = now;
   version.file_version = "brain.Event:2";
@@ -300,8 +299,7 @@ void EventFileWriter::scalars(int64_t step,
 
 void EventFileWriter::write(TensorBoardEvent event) {
   if (event.wall_time == 0) event.wall_time = unix_seconds_now();
-  out_ << frame_record(encode_event(event));
-  if (!out_.flush()) throw Error("cannot write event file '" + path_ + "'");
+  out_.append(frame_record(encode_event(event)));
 }
 
 std::vector<TensorBoardEvent> read_event_file(const std::string& path) {

@@ -13,11 +13,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <fstream>
 #include <map>
 #include <string>
 #include <utility>
 #include <vector>
+
+#include "common/files.hpp"
 
 namespace htrmrl {
 
@@ -43,8 +44,8 @@ std::string encode_event(const TensorBoardEvent& event);
 std::string frame_record(const std::string& data);
 
 // Writes one event file: events.out.tfevents.<unix seconds>.<hostname>.<pid> in dir, which
-// must exist. Every event is one record, written with a single flush, so a killed process
-// leaves a file that is valid up to its last complete event.
+// must exist. Every event is one record, appended whole (AppendFile), so a killed process
+// leaves a file that is valid up to its last complete event and a failed write none of it.
 class EventFileWriter {
  public:
   explicit EventFileWriter(const std::string& dir);
@@ -57,7 +58,7 @@ class EventFileWriter {
  private:
   void write(TensorBoardEvent event);
   std::string path_;
-  std::ofstream out_;
+  AppendFile out_;
 };
 
 // Every event of the file, in order. Throws htrmrl::Error naming the file and the record

@@ -161,13 +161,19 @@ class Trainer {
                  c.agent.kind, c.env.benchmark, iterations, steps_per_iter, state_.iteration);
     while (state_.iteration < iterations) {
       const int64_t it = state_.iteration;
+      // Nothing after the first NaN means anything, and a write that failed (a full disk, a
+      // read-only directory) leaves the run's files at the last checkpoint: stop, saying
+      // where to resume from.
+      const auto stopped = [&](const std::exception& e) {
+        if (out.progress) out.progress->finish();
+        return fmt::format("iteration {}: {}; {}", it + 1, e.what(), last_good_checkpoint());
+      };
       try {
         iterate(iterations, out);
       } catch (const NonFiniteError& e) {
-        // Nothing after the first NaN means anything: stop, saying where to resume from.
-        if (out.progress) out.progress->finish();
-        throw NonFiniteError(fmt::format("iteration {}: {}; {}", it + 1, e.what(),
-                                         last_good_checkpoint()));
+        throw NonFiniteError(stopped(e));
+      } catch (const WriteError& e) {
+        throw WriteError(stopped(e));
       }
     }
     if (out.progress) out.progress->finish();
