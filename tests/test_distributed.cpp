@@ -361,10 +361,7 @@ TEST(DistributedTrain, AKilledRankMakesTheOtherFailWithinTheTimeout) {
   const pid_t rank1 = spawn(rank_command(1, 2, port, args, scratch.path("rank1.log")));
   const pid_t rank0 = spawn(rank_command(0, 2, port, args, scratch.path("rank0.log")));
   // Once rank 0 has logged an iteration, kill rank 1.
-  const auto started = Clock::now();
-  while (stable_metrics_rows(run + "/metrics.csv").empty() &&
-         Clock::now() - started < std::chrono::seconds(60))
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  wait_for_files(run, [&] { return !stable_metrics_rows(run + "/metrics.csv").empty(); });
   kill(rank1, SIGKILL);
   wait_exit(rank1);
   const auto killed = Clock::now();
