@@ -14,11 +14,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-nlohmann::json read_json(const fs::path& file) {
-  std::ifstream in(file);
-  return nlohmann::json::parse(in);
-}
-
 TEST(ShippedModels, EveryModelMetaTestsAsItsEvalJsonSays) {
   const fs::path models = fs::path(HTRMRL_SOURCE_DIR) / "models";
   ASSERT_TRUE(fs::is_directory(models));
@@ -30,10 +25,10 @@ TEST(ShippedModels, EveryModelMetaTestsAsItsEvalJsonSays) {
     // Evaluate a copy: eval writes eval.json into the run directory.
     const fs::path copy = scratch.root / entry.path().filename();
     fs::copy(entry.path(), copy, fs::copy_options::recursive);
-    const nlohmann::json shipped = read_json(entry.path() / "eval.json");
+    const nlohmann::json shipped = nlohmann::json::parse(std::ifstream(entry.path() / "eval.json"));
     const Outcome o = htrmrl("eval --run " + copy.string());
     ASSERT_EQ(o.code, 0) << o.output;
-    const nlohmann::json now = read_json(copy / "eval.json");
+    const nlohmann::json now = nlohmann::json::parse(std::ifstream(copy / "eval.json"));
 
     // The same checkpoint, protocol and action rule as the shipped record...
     for (const char* key : {"iteration", "env_steps", "adaptation_episodes",
