@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "common/error.hpp"
+#include "envs/tabletop/task_base.hpp"
 #include "envs/tabletop/tasks/tasks.hpp"
 
 namespace htrmrl::tabletop {
@@ -49,14 +50,21 @@ void set_mocap_pos(mjData* d, int mocap, Vec3 pos) {
   d->mocap_pos[3 * mocap + 2] = pos.z;
 }
 
-void body_pose(const mjData* d, int body, double* slots) {
-  std::copy(d->xpos + 3 * body, d->xpos + 3 * body + 3, slots);
-  std::copy(d->xquat + 4 * body, d->xquat + 4 * body + 4, slots + 3);
+void ObjectSlot::bind(const mjModel* m) {
+  if (site_name_) point_site_ = site_id(m, site_name_);
+  if (body_name_) point_body_ = body_id(m, body_name_);
+  frame_ = body_id(m, frame_name_);
 }
 
-void site_pose(const mjData* d, int site, int body, double* slots) {
-  std::copy(d->site_xpos + 3 * site, d->site_xpos + 3 * site + 3, slots);
-  std::copy(d->xquat + 4 * body, d->xquat + 4 * body + 4, slots + 3);
+const double* ObjectSlot::point(const mjData* d) const {
+  return point_site_ >= 0 ? d->site_xpos + 3 * point_site_ : d->xpos + 3 * point_body_;
+}
+
+Vec3 ObjectSlot::position(const mjData* d) const { return vec3(point(d)); }
+
+void ObjectSlot::write(const mjData* d, double* slots) const {
+  std::copy(point(d), point(d) + 3, slots);
+  std::copy(d->xquat + 4 * frame_, d->xquat + 4 * frame_ + 4, slots + 3);
 }
 
 void move_toward(const float* hand, Vec3 target, double gain, float* action) {

@@ -111,12 +111,6 @@ void set_joint(const mjModel* m, mjData* d, const char* joint, double q);
 // Moves a mocap body (a static prop, or a goal marker) to a position.
 void set_mocap_pos(mjData* d, int mocap, Vec3 pos);
 
-// Writes a body's position and wxyz quaternion into 7 slots.
-void body_pose(const mjData* d, int body, double* slots);
-// Writes a site's position with a body's wxyz quaternion into 7 slots: a handle or a face
-// (the site) reported with the orientation of the part that carries it (the body).
-void site_pose(const mjData* d, int site, int body, double* slots);
-
 // Moves the action toward a point: per-axis proportional control, clipped to [-1, 1].
 void move_toward(const float* hand, Vec3 target, double gain, float* action);
 // Moves the hand (gain 10) to a point over something, but only up while it is lower than

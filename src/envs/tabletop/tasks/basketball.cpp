@@ -1,8 +1,8 @@
 // basketball: pick a ball up from the table and bring it into the ring of a hoop (a backboard
 // on a post, the ring in front of it at 30 cm) that stands at a hidden place behind the ball.
-#include "envs/tabletop/tasks/grasp.hpp"
-
 #include <cmath>
+
+#include "envs/tabletop/tasks/grasp.hpp"
 
 namespace htrmrl::tabletop {
 namespace {
@@ -30,21 +30,17 @@ std::string ring_xml() {
   return xml;
 }
 
-class Basketball final : public TabletopTask {
- public:
-  const char* name() const override { return "basketball"; }
-
-  // The hoop is a mocap body (the variation moves it); its origin is on the table under the
-  // ring's centre, the backboard and post stand behind the ring.
-  std::string objects_xml() const override {
-    return R"(
+// The hoop is a mocap body (the variation moves it); its origin is on the table under the
+// ring's centre, the backboard and post stand behind the ring.
+std::string hoop_and_ball_xml() {
+  return R"(
     <body name="ball" pos="0 0.6 0.03">
       <freejoint name="ball"/>
       <geom class="object" type="sphere" size="0.03" mass="0.1" rgba="0.95 0.45 0.1 1"/>
     </body>
     <body name="hoop" mocap="true" pos="0 0.9 0">
 )" + ring_xml() +
-           R"(      <geom class="prop" type="box" pos="0 0.069 0.3" size="0.008 0.006 0.006"
+         R"(      <geom class="prop" type="box" pos="0 0.069 0.3" size="0.008 0.006 0.006"
             material="metal"/>
       <geom class="prop" type="box" pos="0 0.08 0.34" size="0.13 0.005 0.09"
             rgba="0.95 0.95 0.95 1"/>
@@ -54,51 +50,40 @@ class Basketball final : public TabletopTask {
             material="metal"/>
     </body>
 )";
-  }
+}
 
+class Basketball final : public TaskOn<Basketball, FreeObject> {
+ public:
   // ball (x, y, z), ring centre (x, y, z).
-  VariationBox variation_box() const override {
-    return {{-0.1, 0.6, kBallRadius, -0.1, 0.85, kRingHeight},
-            {0.1, 0.7, kBallRadius, 0.1, 0.9, kRingHeight}};
-  }
+  Basketball()
+      : TaskOn({hoop_and_ball_xml(),
+                {{-0.1, 0.6, kBallRadius, -0.1, 0.85, kRingHeight},
+                 {0.1, 0.7, kBallRadius, 0.1, 0.9, kRingHeight}},
+                "ball"}) {}
+  const char* name() const override { return "basketball"; }
+
   bool accept(const std::vector<double>& v) const override {
     return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
   }
 
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<Basketball>(*this);
-    t->ball_ = body_id(m, "ball");
-    t->hoop_mocap_ = mocap_id(m, "hoop");
-    return t;
-  }
-
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    set_free_pose(m, d, "ball", vec3(&v[0]));
+    piece_.place(m, d, vec3(&v[0]));
     ep.goal = vec3(&v[3]);
     ep.obj_init = vec3(&v[0]);
-    set_mocap_pos(d, hoop_mocap_, ep.goal - Vec3{0.0, 0.0, kRingHeight});
+    hoop_.put(d, ep.goal - Vec3{0.0, 0.0, kRingHeight});
     ep.constant[0] = norm(scale(ep.obj_init - ep.goal, kWeights));  // the "in" margin
   }
 
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    body_pose(d, ball_, slots);
-  }
-
-  // H(grasp, in) is at most 1, the held bonus adds at most 6: the reward stays in [0, 10].
+  // The pick reward (grasp::carry_scores); its grasp term is 1 while the ball is held.
   Scores score(const Frame& f, const Episode& ep) const override {
     const Vec3 ball = vec3(f.obs + 4);
     const double tcp_to_ball = dist(ball, f.gripper.tcp);
     const double to_goal = norm(scale(ball - ep.goal, kWeights));
     const double in_place = tolerance(to_goal, 0.0, 0.08, ep.constant[0]);
     const bool held = grasp::held(f, ball, 0.035, ep);
-    const double grip =
-        held ? 1.0 : cage(f.gripper, ball, ep.obj_init, {0.025, 0.06, 0.01, 0.005});
-    Scores s = grasp::carry_scores(grip, in_place, held, to_goal);
-    s.success = to_goal <= 0.08;
-    if (s.success) s.reward = 10.0;
-    s.near_object = tcp_to_ball <= 0.05;
-    return s;
+    const double grip = held ? 1.0 : cage(f.gripper, ball, ep.obj_init, {0.025, 0.06, 0.01, 0.005});
+    return grasp::carry_scores(grip, in_place, held, to_goal, tcp_to_ball, {0.08, 0.08, 0.05});
   }
 
   // Grasp the ball round its middle, lift it over the ring's height, move over the ring and
@@ -111,21 +96,20 @@ class Basketball final : public TabletopTask {
     h.close = 0.045;  // pads (3.5 cm under the hand) at the ball's equator
     h.grip = 0.04;    // the palm just clear of the ball's top
     h.keep = 0.07;
-    h.shut = 0.82;    // closed on the ball the fingers read about 0.67
+    h.shut = 0.82;  // closed on the ball the fingers read about 0.67
     if (!grasp::take_from_above(obs, ball, h, action)) return;
     // Clear the ring's rim before moving over it; lower the ball only once over the ring.
     grasp::carry_toward(obs, ball, grasp::drop_onto(ball, goal, 0.09, 0.06), action);
   }
 
  private:
-  int ball_ = -1, hoop_mocap_ = -1;
+  void resolve(const mjModel* m) override { hoop_.bind(m); }
+
+  MocapBody hoop_{"hoop"};
 };
 
 }  // namespace
 
-const TabletopTask& basketball_task() {
-  static const Basketball task;
-  return task;
-}
+const TabletopTask& basketball_task() { return single<Basketball>(); }
 
 }  // namespace htrmrl::tabletop

@@ -18,16 +18,11 @@ constexpr double kFaceHeight = 0.175;  // released button face above the box ori
 constexpr double kTcpBelowHand = 0.045;
 constexpr double kClosedTcpY = 0.005;  // the closed fingers' midpoint lies this far +y of hand
 
-class ButtonPressTopdown final : public TabletopTask {
- public:
-  const char* name() const override { return "button-press-topdown"; }
-
-  // A box on the table (top at box + 0.09) with a 5 cm square shaft in which a rod with a red
-  // cap slides along z; the spring holds the button at its upper stop (0.6 N against 0.2 N of
-  // weight), and the cap clears the box top by 1 mm at the lower stop. The stop is stiffer
-  // than MuJoCo's default: the hand would push the 20 g button 1 cm through a default one.
-  std::string objects_xml() const override {
-    return R"(
+// A box on the table (top at box + 0.09) with a 5 cm square shaft in which a rod with a red
+// cap slides along z; the spring holds the button at its upper stop (0.6 N against 0.2 N of
+// weight), and the cap clears the box top by 1 mm at the lower stop. The stop is stiffer
+// than MuJoCo's default: the hand would push the 20 g button 1 cm through a default one.
+const char* kXml = R"(
     <body name="btnbox" mocap="true" pos="0 0.85 0.115">
       <geom class="prop" type="box" pos="0 0 -0.0825" size="0.1 0.08 0.0325" material="metal"/>
       <geom class="prop" type="box" pos="-0.0625 0 0.02" size="0.0375 0.08 0.07"
@@ -51,36 +46,26 @@ class ButtonPressTopdown final : public TabletopTask {
       </body>
     </body>
 )";
-  }
 
+class ButtonPressTopdown final : public TaskOn<ButtonPressTopdown, Furniture> {
+ public:
+  // box (x, y, z), its height fixed; the slot shows the button face.
+  ButtonPressTopdown()
+      : TaskOn({kXml,
+                {{-0.1, 0.8, 0.115}, {0.1, 0.9, 0.115}},
+                "btnbox",
+                "btn_slide",
+                ObjectSlot::site("btn_face", "button")}) {}
+  const char* name() const override { return "button-press-topdown"; }
   HandSetup hand() const override { return hand_starting_at({0.0, 0.4, 0.2}); }
-
-  // box (x, y, z); its height is fixed.
-  VariationBox variation_box() const override {
-    return {{-0.1, 0.8, 0.115}, {0.1, 0.9, 0.115}};
-  }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<ButtonPressTopdown>(*this);
-    t->box_mocap_ = mocap_id(m, "btnbox");
-    t->button_ = body_id(m, "button");
-    t->face_ = site_id(m, "btn_face");
-    return t;
-  }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
     const Vec3 box = vec3(&v[0]);
-    set_mocap_pos(d, box_mocap_, box);
-    set_joint(m, d, "btn_slide", 0.0);
+    piece_.place(m, d, box, 0.0);
     ep.goal = box + Vec3{0.0, 0.0, kHoleHeight};
     ep.obj_init = box + Vec3{0.0, 0.0, kFaceHeight};
     ep.constant[0] = kFaceHeight - kHoleHeight;  // the released face's distance to the hole
-  }
-
-  // The button face, and the button's (constant) orientation.
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    site_pose(d, face_, button_, slots);
   }
 
   // 5 H(1 - opening, near): a closed hand at the face; plus 5 pressed once the tcp is within
@@ -115,16 +100,10 @@ class ButtonPressTopdown final : public TabletopTask {
     }
     action[3] = 1.0f;
   }
-
- private:
-  int box_mocap_ = -1, button_ = -1, face_ = -1;
 };
 
 }  // namespace
 
-const TabletopTask& button_press_topdown_task() {
-  static const ButtonPressTopdown task;
-  return task;
-}
+const TabletopTask& button_press_topdown_task() { return single<ButtonPressTopdown>(); }
 
 }  // namespace htrmrl::tabletop

@@ -21,8 +21,7 @@ constexpr double kOpenAngle = -1.9;  // where the expert stops opening (the limi
 
 // The bar is a sleeve spinning freely about its own axis: the fingers keep their fixed
 // orientation while the door turns under them, so a pinched bar must be free to turn.
-inline std::string objects_xml() {
-  return R"(
+inline constexpr const char* kSafeXml = R"(
     <body name="door_safe" mocap="true" pos="0.05 0.9 0.15">
       <geom class="prop" type="box" pos="-0.12 -0.025 0" size="0.01 0.075 0.15" material="metal"/>
       <geom class="prop" type="box" pos="0.23 -0.025 0" size="0.01 0.075 0.15" material="metal"/>
@@ -55,10 +54,6 @@ inline std::string objects_xml() {
       <geom class="visual" type="sphere" size="0.02" rgba="0.1 0.8 0.2 0.6"/>
     </body>
 )";
-}
-
-// door (x, y, z): the safe's origin.
-inline VariationBox variation_box() { return {{0.0, 0.85, 0.15}, {0.1, 0.95, 0.15}}; }
 
 // The hinge angle from the door's wxyz quaternion (a rotation about z).
 inline double angle(const float* quat) { return 2.0 * std::atan2(quat[3], quat[0]); }
@@ -96,32 +91,32 @@ inline void turn_door(const float* obs, double target_angle, float* action) {
   }
 }
 
-// The safe and the goal marker of a bound scene.
-struct Safe {
-  int door = -1, handle = -1, safe_mocap = -1, goal_mocap = -1;
+// The safe and the goal marker; the variation is the safe's origin (x, y, z). The slot shows
+// the handle with the door's orientation (its hinge angle).
+class Safe : public Furniture {
+ public:
+  Safe()
+      : Furniture(kSafeXml, {{0.0, 0.85, 0.15}, {0.1, 0.95, 0.15}}, "door_safe", "door_hinge",
+                  ObjectSlot::body_on("door_handle", "door")) {}
 
-  static Safe bind(const mjModel* m) {
-    return {body_id(m, "door"), body_id(m, "door_handle"), mocap_id(m, "door_safe"),
-            mocap_id(m, "goal")};
+  void bind(const mjModel* m) {
+    Furniture::bind(m);
+    goal_marker_.bind(m);
   }
 
   // Puts the safe with its door at a hinge angle and the goal at an offset from it; fills
   // the episode's goal and obj_init, the handle, which needs mj_forward to be known.
   void place(const mjModel* m, mjData* d, Vec3 safe, double angle, Vec3 goal_offset,
              Episode& ep) const {
-    set_mocap_pos(d, safe_mocap, safe);
-    set_joint(m, d, "door_hinge", angle);
+    Furniture::place(m, d, safe, angle);
     ep.goal = safe + goal_offset;
-    set_mocap_pos(d, goal_mocap, ep.goal);
+    goal_marker_.put(d, ep.goal);
     mj_forward(m, d);
-    ep.obj_init = vec3(d->xpos + 3 * handle);
+    ep.obj_init = slot().position(d);
   }
 
-  // The handle's position with the door's orientation (its hinge angle).
-  void objects(const mjData* d, double* slots) const {
-    std::copy(d->xpos + 3 * handle, d->xpos + 3 * handle + 3, slots);
-    std::copy(d->xquat + 4 * door, d->xquat + 4 * door + 4, slots + 3);
-  }
+ private:
+  MocapBody goal_marker_{"goal"};
 };
 
 }  // namespace htrmrl::tabletop::door

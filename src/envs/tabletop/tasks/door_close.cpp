@@ -8,32 +8,20 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class DoorClose final : public TabletopTask {
+class DoorClose final : public TaskOn<DoorClose, door::Safe> {
  public:
   const char* name() const override { return "door-close"; }
-  std::string objects_xml() const override { return door::objects_xml(); }
-  VariationBox variation_box() const override { return door::variation_box(); }
 
   // The hand starts left of the open door, on the handle's side: at the usual (0, 0.6, 0.2)
   // it would stand inside the door of a safe placed at x > 0.085.
   HandSetup hand() const override { return hand_starting_at({-0.3, 0.6, 0.2}); }
 
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<DoorClose>(*this);
-    t->safe_ = door::Safe::bind(m);
-    return t;
-  }
-
   // The door starts open at -pi/2.
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    safe_.place(m, d, vec3(&v[0]), -M_PI / 2.0, {0.2, -0.2, 0.0}, ep);
+    piece_.place(m, d, vec3(&v[0]), -M_PI / 2.0, {0.2, -0.2, 0.0}, ep);
     ep.constant[0] = dist(ep.init_tcp, ep.goal);
     ep.constant[1] = dist(ep.obj_init, ep.goal);
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    safe_.objects(d, slots);
   }
 
   // 3 (tcp at the goal) + 6 (handle at the goal), gaussian tolerances with the initial
@@ -49,9 +37,7 @@ class DoorClose final : public TabletopTask {
     s.reward = 3.0 * hand_in + 6.0 * in_place;
     if (to_goal < 0.05) s.reward = 10.0;
     s.success = to_goal <= 0.08;
-    s.near_object = dist(f.gripper.tcp, handle) <= 0.03;
-    s.grasp_success = s.near_object && f.obs[3] < 0.5;
-    s.obj_to_target = to_goal;
+    grasp::report_handle(s, f, dist(f.gripper.tcp, handle), to_goal);
     return s;
   }
 
@@ -59,16 +45,10 @@ class DoorClose final : public TabletopTask {
   void scripted_action(const float* obs, float* action) const override {
     door::turn_door(obs, 0.05, action);
   }
-
- private:
-  door::Safe safe_;
 };
 
 }  // namespace
 
-const TabletopTask& door_close_task() {
-  static const DoorClose task;
-  return task;
-}
+const TabletopTask& door_close_task() { return single<DoorClose>(); }
 
 }  // namespace htrmrl::tabletop

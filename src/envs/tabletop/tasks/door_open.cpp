@@ -8,28 +8,16 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class DoorOpen final : public TabletopTask {
+class DoorOpen final : public TaskOn<DoorOpen, door::Safe> {
  public:
   const char* name() const override { return "door-open"; }
-  std::string objects_xml() const override { return door::objects_xml(); }
-  VariationBox variation_box() const override { return door::variation_box(); }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<DoorOpen>(*this);
-    t->safe_ = door::Safe::bind(m);
-    return t;
-  }
 
   // The door starts shut.
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    safe_.place(m, d, vec3(&v[0]), 0.0, {-0.3, -0.45, 0.0}, ep);
+    piece_.place(m, d, vec3(&v[0]), 0.0, {-0.3, -0.45, 0.0}, ep);
     ep.constant[0] = dist(ep.init_tcp, ep.obj_init);
     ep.constant[1] = std::abs(ep.obj_init.x - ep.goal.x) - 0.08;
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    safe_.objects(d, slots);
   }
 
   // 2 H(ready, grab) + 8 opened, 10 on success. The sheet leaves "ready" and "opened" open:
@@ -47,25 +35,17 @@ class DoorOpen final : public TabletopTask {
     s.reward = 2.0 * hamacher(ready, grab) + 8.0 * opened;
     s.success = x_gap <= 0.08;
     if (s.success) s.reward = 10.0;
-    s.near_object = tcp_to_handle <= 0.03;
-    s.grasp_success = s.near_object && f.obs[3] < 0.5;
-    s.obj_to_target = x_gap;
+    grasp::report_handle(s, f, tcp_to_handle, x_gap);
     return s;
   }
 
   void scripted_action(const float* obs, float* action) const override {
     door::turn_door(obs, door::kOpenAngle, action);
   }
-
- private:
-  door::Safe safe_;
 };
 
 }  // namespace
 
-const TabletopTask& door_open_task() {
-  static const DoorOpen task;
-  return task;
-}
+const TabletopTask& door_open_task() { return single<DoorOpen>(); }
 
 }  // namespace htrmrl::tabletop

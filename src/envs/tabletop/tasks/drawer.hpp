@@ -15,8 +15,7 @@ namespace htrmrl::tabletop::drawer {
 // fit between the bar and the front.
 constexpr double kHandleY = -0.19, kHandleZ = 0.09;
 
-inline std::string objects_xml() {
-  return R"(
+inline constexpr const char* kCabinetXml = R"(
     <body name="drawer_cabinet" mocap="true" pos="0 0.9 0">
       <geom class="prop" type="box" pos="-0.115 -0.0175 0.08" size="0.005 0.0975 0.08"
             material="wood"/>
@@ -53,10 +52,6 @@ inline std::string objects_xml() {
       <geom class="visual" type="sphere" size="0.02" rgba="0.1 0.8 0.2 0.6"/>
     </body>
 )";
-}
-
-// cabinet (x, y, z); y and z are fixed.
-inline VariationBox variation_box() { return {{-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}}; }
 
 // The scripted expert of both tasks: over the bar, down around it, pinch it, then slide it
 // along y to target_y.
@@ -72,28 +67,31 @@ inline void slide_drawer(const float* obs, double target_y, float* action) {
   }
 }
 
-// The cabinet and the goal marker of a bound scene.
-struct Cabinet {
-  int drawer = -1, handle = -1, cabinet_mocap = -1, goal_mocap = -1;
+// The cabinet and the goal marker; the variation is the cabinet's origin (x, y, z), y and z
+// fixed. The slot shows the handle with the drawer's orientation.
+class Cabinet : public Furniture {
+ public:
+  Cabinet()
+      : Furniture(kCabinetXml, {{-0.1, 0.9, 0.0}, {0.1, 0.9, 0.0}}, "drawer_cabinet",
+                  "drawer_slide", ObjectSlot::site("drawer_handle", "drawer")) {}
 
-  static Cabinet bind(const mjModel* m) {
-    return {body_id(m, "drawer"), site_id(m, "drawer_handle"), mocap_id(m, "drawer_cabinet"),
-            mocap_id(m, "goal")};
+  void bind(const mjModel* m) {
+    Furniture::bind(m);
+    goal_marker_.bind(m);
   }
 
   // Puts the cabinet with its drawer at a slide position and the goal at an offset from it;
   // fills the episode's goal and obj_init (the handle).
   void place(const mjModel* m, mjData* d, Vec3 cabinet, double slide, Vec3 goal_offset,
              Episode& ep) const {
-    set_mocap_pos(d, cabinet_mocap, cabinet);
-    set_joint(m, d, "drawer_slide", slide);
+    Furniture::place(m, d, cabinet, slide);
     ep.goal = cabinet + goal_offset;
-    set_mocap_pos(d, goal_mocap, ep.goal);
+    goal_marker_.put(d, ep.goal);
     ep.obj_init = cabinet + Vec3{0.0, kHandleY + slide, kHandleZ};
   }
 
-  // The handle's position with the drawer's orientation.
-  void objects(const mjData* d, double* slots) const { site_pose(d, handle, drawer, slots); }
+ private:
+  MocapBody goal_marker_{"goal"};
 };
 
 }  // namespace htrmrl::tabletop::drawer

@@ -8,28 +8,16 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class DrawerClose final : public TabletopTask {
+class DrawerClose final : public TaskOn<DrawerClose, drawer::Cabinet> {
  public:
   const char* name() const override { return "drawer-close"; }
-  std::string objects_xml() const override { return drawer::objects_xml(); }
-  VariationBox variation_box() const override { return drawer::variation_box(); }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<DrawerClose>(*this);
-    t->cabinet_ = drawer::Cabinet::bind(m);
-    return t;
-  }
 
   // The drawer starts 15 cm out.
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    cabinet_.place(m, d, vec3(&v[0]), -0.15, {0.0, -0.16, 0.09}, ep);
+    piece_.place(m, d, vec3(&v[0]), -0.15, {0.0, -0.16, 0.09}, ep);
     ep.constant[0] = std::abs(dist(ep.obj_init, ep.init_tcp) - kReachRadius);
     ep.constant[1] = std::abs(dist(ep.obj_init, ep.goal) - kInRadius);
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    cabinet_.objects(d, slots);
   }
 
   // 10 H(H(reach, closing), in): reach = the tcp within 2 cm of the handle (gaussian, margin
@@ -41,16 +29,14 @@ class DrawerClose final : public TabletopTask {
     const Vec3 handle = vec3(f.obs + 4);
     const double to_goal = dist(handle, ep.goal);
     const double tcp_to_handle = dist(f.gripper.tcp, handle);
-    const double reach = tolerance(tcp_to_handle, 0.0, kReachRadius, ep.constant[0],
-                                   Sigmoid::kGaussian);
+    const double reach =
+        tolerance(tcp_to_handle, 0.0, kReachRadius, ep.constant[0], Sigmoid::kGaussian);
     const double closing = std::clamp(f.gripper.a3, 0.0, 1.0);
     const double in_place = tolerance(to_goal, 0.0, kInRadius, ep.constant[1]);
     s.reward = 10.0 * hamacher(hamacher(reach, closing), in_place);
     s.success = to_goal <= 0.065;
     if (s.success) s.reward = 10.0;
-    s.near_object = tcp_to_handle <= 0.03;
-    s.grasp_success = s.near_object && f.obs[3] < 0.5;
-    s.obj_to_target = to_goal;
+    grasp::report_handle(s, f, tcp_to_handle, to_goal);
     return s;
   }
 
@@ -61,14 +47,10 @@ class DrawerClose final : public TabletopTask {
 
  private:
   static constexpr double kReachRadius = 0.02, kInRadius = 0.05;
-  drawer::Cabinet cabinet_;
 };
 
 }  // namespace
 
-const TabletopTask& drawer_close_task() {
-  static const DrawerClose task;
-  return task;
-}
+const TabletopTask& drawer_close_task() { return single<DrawerClose>(); }
 
 }  // namespace htrmrl::tabletop

@@ -6,27 +6,15 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class DrawerOpen final : public TabletopTask {
+class DrawerOpen final : public TaskOn<DrawerOpen, drawer::Cabinet> {
  public:
   const char* name() const override { return "drawer-open"; }
-  std::string objects_xml() const override { return drawer::objects_xml(); }
-  VariationBox variation_box() const override { return drawer::variation_box(); }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<DrawerOpen>(*this);
-    t->cabinet_ = drawer::Cabinet::bind(m);
-    return t;
-  }
 
   // The drawer starts shut.
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    cabinet_.place(m, d, vec3(&v[0]), 0.0, {0.0, -0.36, 0.09}, ep);
+    piece_.place(m, d, vec3(&v[0]), 0.0, {0.0, -0.36, 0.09}, ep);
     ep.constant[0] = norm(scale(ep.obj_init - ep.init_tcp, kReachWeights));
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    cabinet_.objects(d, slots);
   }
 
   // 5 (tcp at the handle: a long-tail tolerance of their distance, weighted 3x in x and y,
@@ -41,9 +29,7 @@ class DrawerOpen final : public TabletopTask {
     const double opened = tolerance(to_goal, 0.0, 0.02, 0.2);
     s.reward = 5.0 * reached + 5.0 * opened;
     s.success = to_goal <= 0.03;
-    s.near_object = dist(f.gripper.tcp, handle) <= 0.03;
-    s.grasp_success = s.near_object && f.obs[3] < 0.5;
-    s.obj_to_target = to_goal;
+    grasp::report_handle(s, f, dist(f.gripper.tcp, handle), to_goal);
     return s;
   }
 
@@ -54,14 +40,10 @@ class DrawerOpen final : public TabletopTask {
 
  private:
   static constexpr Vec3 kReachWeights{3.0, 3.0, 1.0};
-  drawer::Cabinet cabinet_;
 };
 
 }  // namespace
 
-const TabletopTask& drawer_open_task() {
-  static const DrawerOpen task;
-  return task;
-}
+const TabletopTask& drawer_open_task() { return single<DrawerOpen>(); }
 
 }  // namespace htrmrl::tabletop

@@ -83,15 +83,33 @@ inline bool held(const Frame& f, Vec3 obj, double reach, const Episode& ep) {
   return dist(obj, f.gripper.tcp) < reach && f.obs[3] > 0.0 && obj.z - 0.01 > ep.obj_init.z;
 }
 
-// The pick tasks' reward before success: H(grasp, in) (at most 1) plus, while held, a bonus
-// of 1 + 5 in (at most 6); the scores it fills besides are the grasp and the distance.
-inline Scores carry_scores(double grasp, double in_place, bool held, double to_goal) {
+// Where a pick task draws its lines: success within `success` of the goal, reward 10 within
+// `full`, the tcp near the object within `near`.
+struct PickRadii {
+  double success, full, near;
+};
+
+// The pick tasks' scores: before success the reward is H(grasp, in) (at most 1) plus, while
+// held, a bonus of 1 + 5 in (at most 6), so it stays in [0, 10].
+inline Scores carry_scores(double grasp, double in_place, bool held, double to_goal,
+                           double tcp_to_obj, const PickRadii& r) {
   Scores s;
   s.reward = hamacher(grasp, in_place);
   if (held) s.reward += 1.0 + 5.0 * in_place;
+  s.success = to_goal <= r.success;
+  if (to_goal <= r.full) s.reward = 10.0;
   s.grasp_success = held;
+  s.near_object = tcp_to_obj <= r.near;
   s.obj_to_target = to_goal;
   return s;
+}
+
+// What the handle tasks report besides reward and success: the tcp near the handle within
+// 3 cm, grasped when the fingers are also closed (below half open).
+inline void report_handle(Scores& s, const Frame& f, double tcp_to_handle, double to_goal) {
+  s.near_object = tcp_to_handle <= 0.03;
+  s.grasp_success = s.near_object && f.obs[3] < 0.5;
+  s.obj_to_target = to_goal;
 }
 
 }  // namespace htrmrl::tabletop::grasp

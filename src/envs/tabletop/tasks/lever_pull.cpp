@@ -22,15 +22,10 @@ constexpr double kPadsBelowHand = 0.035;   // the finger pads' centre, where the
 // Handle-to-goal distance at the edge of the success band (the chord of pi/24).
 const double kInBand = 2.0 * kRadius * std::sin(kTolerance / 2.0);
 
-class LeverPull final : public TabletopTask {
- public:
-  const char* name() const override { return "lever-pull"; }
-
-  // A pillar with a bearing; the lever (hub, arm, swivelling grip with a knob) rests on its
-  // lower stop at the horizontal, its upper stop is the vertical. Nothing of the lever
-  // touches the pillar. The default pose keeps the lever clear of the arm's initial pose.
-  std::string objects_xml() const override {
-    return R"(
+// A pillar with a bearing; the lever (hub, arm, swivelling grip with a knob) rests on its
+// lower stop at the horizontal, its upper stop is the vertical. Nothing of the lever
+// touches the pillar. The default pose keeps the lever clear of the arm's initial pose.
+const char* kXml = R"(
     <body name="lever_base" mocap="true" pos="0.1 0.8 0">
       <geom class="prop" type="box" pos="0 0 0.115" size="0.03 0.04 0.115" material="metal"/>
       <geom class="visual" type="cylinder" fromto="0.03 0 0.2 0.04 0 0.2" size="0.008"
@@ -53,37 +48,29 @@ class LeverPull final : public TabletopTask {
       </body>
     </body>
 )";
-  }
 
+class LeverPull final : public TaskOn<LeverPull, Furniture> {
+ public:
+  // base (x, y, z), on the table; the slot shows the handle with the lever arm's orientation
+  // (it turns with the angle).
+  LeverPull()
+      : TaskOn({kXml,
+                {{-0.1, 0.7, 0.0}, {0.1, 0.8, 0.0}},
+                "lever_base",
+                "lever_hinge",
+                ObjectSlot::site("lever_handle", "lever")}) {}
+  const char* name() const override { return "lever-pull"; }
   HandSetup hand() const override { return hand_starting_at({0.0, 0.4, 0.2}); }
-
-  // base (x, y, z); it stands on the table.
-  VariationBox variation_box() const override { return {{-0.1, 0.7, 0.0}, {0.1, 0.8, 0.0}}; }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<LeverPull>(*this);
-    t->base_mocap_ = mocap_id(m, "lever_base");
-    t->lever_ = body_id(m, "lever");
-    t->handle_ = site_id(m, "lever_handle");
-    t->hinge_qpos_ = joint_qpos(m, "lever_hinge");
-    return t;
-  }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
     const Vec3 base = vec3(&v[0]);
-    set_mocap_pos(d, base_mocap_, base);
-    set_joint(m, d, "lever_hinge", 0.0);
+    piece_.place(m, d, base, 0.0);
     set_joint(m, d, "lever_swivel", 0.0);
     ep.obj_init = base + Vec3{0.12, -kRadius, 0.2};
     ep.goal = base + Vec3{0.12, 0.0, 0.2 + kRadius};
     ep.constant[0] = dist(ep.obj_init, ep.init_tcp);  // the reach margin
     ep.constant[1] = dist(ep.obj_init, ep.goal);      // the in-place margin
-  }
-
-  // The handle, and the lever arm's orientation (it turns with the angle).
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    site_pose(d, handle_, lever_, slots);
   }
 
   // 10 H(ready_to_lift, in). ready_to_lift: the tcp at the handle (2 cm band); in: the handle
@@ -135,14 +122,13 @@ class LeverPull final : public TabletopTask {
   }
 
  private:
-  int base_mocap_ = -1, lever_ = -1, handle_ = -1, hinge_qpos_ = -1;
+  void resolve(const mjModel* m) override { hinge_qpos_ = joint_qpos(m, "lever_hinge"); }
+
+  int hinge_qpos_ = -1;
 };
 
 }  // namespace
 
-const TabletopTask& lever_pull_task() {
-  static const LeverPull task;
-  return task;
-}
+const TabletopTask& lever_pull_task() { return single<LeverPull>(); }
 
 }  // namespace htrmrl::tabletop

@@ -1,8 +1,8 @@
 // peg-insert-side: pick up a peg lying along x on the table and push its head into the hole
 // in the side of a box standing to the left (the hole faces +x, toward the peg).
-#include "envs/tabletop/tasks/grasp.hpp"
-
 #include <cmath>
+
+#include "envs/tabletop/tasks/grasp.hpp"
 
 namespace htrmrl::tabletop {
 namespace {
@@ -15,14 +15,9 @@ constexpr double kOffHole = 0.01;       // head offsets beyond this miss the hol
 // Success and the "in" tolerance weigh the cross-hole axes twice.
 const Vec3 kWeights{1.0, 2.0, 2.0};
 
-class PegInsertSide final : public TabletopTask {
- public:
-  const char* name() const override { return "peg-insert-side"; }
-
-  // The box is a mocap body (the variation moves it), origin on the table: 12 x 20 x 26 cm
-  // with a 5 cm square hole 10 cm deep at 13 cm, open to +x; five blocks build it.
-  std::string objects_xml() const override {
-    return R"(
+// The box is a mocap body (the variation moves it), origin on the table: 12 x 20 x 26 cm
+// with a 5 cm square hole 10 cm deep at 13 cm, open to +x; five blocks build it.
+const char* kXml = R"(
     <body name="peg" pos="0.1 0.6 0.015">
       <freejoint name="peg"/>
       <geom class="object" type="box" size="0.12 0.015 0.015" mass="0.1" rgba="0.2 0.5 0.8 1"/>
@@ -43,31 +38,29 @@ class PegInsertSide final : public TabletopTask {
             material="dark"/>
     </body>
 )";
-  }
 
-  // peg centre (x, y, z), box (x, y, z).
-  VariationBox variation_box() const override {
-    return {{0.0, 0.5, 0.015, -0.35, 0.4, 0.0}, {0.2, 0.7, 0.015, -0.25, 0.7, 0.0}};
-  }
+class PegInsertSide final : public TaskOn<PegInsertSide, FreeObject> {
+ public:
+  // peg centre (x, y, z), box (x, y, z); obs[4:7] the peg's head, obs[7:11] the peg's
+  // orientation.
+  PegInsertSide()
+      : TaskOn({kXml,
+                {{0.0, 0.5, 0.015, -0.35, 0.4, 0.0}, {0.2, 0.7, 0.015, -0.25, 0.7, 0.0}},
+                "peg",
+                ObjectSlot::site("peg_head", "peg")}) {}
+  const char* name() const override { return "peg-insert-side"; }
+
   bool accept(const std::vector<double>& v) const override {
     return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.1;
-  }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<PegInsertSide>(*this);
-    t->peg_ = body_id(m, "peg");
-    t->head_ = site_id(m, "peg_head");
-    t->box_mocap_ = mocap_id(m, "peg_box");
-    return t;
   }
 
   // obj_init is the peg's centre (where it is grasped); constant[0] the weighted head-goal
   // distance at the start (the "in" margin), constant[1] the x of the box's face.
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    set_free_pose(m, d, "peg", vec3(&v[0]));
+    piece_.place(m, d, vec3(&v[0]));
     const Vec3 box = vec3(&v[3]);
-    set_mocap_pos(d, box_mocap_, box);
+    box_.put(d, box);
     ep.goal = box + kHoleGoal;
     ep.obj_init = vec3(&v[0]);
     const Vec3 head = ep.obj_init - Vec3{kPegHalf, 0.0, 0.0};
@@ -75,12 +68,7 @@ class PegInsertSide final : public TabletopTask {
     ep.constant[1] = box.x + kFace;
   }
 
-  // obs[4:7] the peg's head, obs[7:11] the peg's orientation.
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    site_pose(d, head_, peg_, slots);
-  }
-
-  // H(grasp, H(in, clear)) is at most 1, the held bonus adds at most 6: reward in [0, 10].
+  // The pick reward (grasp::carry_scores) with H(in, clear) as its "in" term.
   Scores score(const Frame& f, const Episode& ep) const override {
     const Vec3 head = vec3(f.obs + 4);
     const Vec3 peg = vec3(f.d->xpos + 3 * peg_);
@@ -90,20 +78,15 @@ class PegInsertSide final : public TabletopTask {
     // The collision-box term: in a slab in front of the box's face, a head that misses the
     // hole scores less the closer it is pushed against the face (1 elsewhere).
     const double face = ep.constant[1];
-    const bool off_hole = std::abs(head.y - ep.goal.y) > kOffHole ||
-                          std::abs(head.z - ep.goal.z) > kOffHole;
+    const bool off_hole =
+        std::abs(head.y - ep.goal.y) > kOffHole || std::abs(head.z - ep.goal.z) > kOffHole;
     double clear = 1.0;
     if (off_hole && head.x >= face && head.x <= face + kFront) clear = (head.x - face) / kFront;
     const double placed = hamacher(in_place, clear);
     // Held by the peg's middle.
     const bool held = grasp::held(f, peg, 0.03, ep);
-    const double grip =
-        held ? 1.0 : cage(f.gripper, peg, ep.obj_init, {0.015, 0.05, 0.01, 0.005});
-    Scores s = grasp::carry_scores(grip, placed, held, to_goal);
-    s.success = to_goal <= 0.07;
-    if (s.success) s.reward = 10.0;
-    s.near_object = tcp_to_peg <= 0.05;
-    return s;
+    const double grip = held ? 1.0 : cage(f.gripper, peg, ep.obj_init, {0.015, 0.05, 0.01, 0.005});
+    return grasp::carry_scores(grip, placed, held, to_goal, tcp_to_peg, {0.07, 0.07, 0.05});
   }
 
   // Grasp the peg in its middle, carry its head in front of the hole, line it up, push in.
@@ -126,14 +109,17 @@ class PegInsertSide final : public TabletopTask {
   }
 
  private:
-  int peg_ = -1, head_ = -1, box_mocap_ = -1;
+  void resolve(const mjModel* m) override {
+    peg_ = body_id(m, "peg");
+    box_.bind(m);
+  }
+
+  int peg_ = -1;
+  MocapBody box_{"peg_box"};
 };
 
 }  // namespace
 
-const TabletopTask& peg_insert_side_task() {
-  static const PegInsertSide task;
-  return task;
-}
+const TabletopTask& peg_insert_side_task() { return single<PegInsertSide>(); }
 
 }  // namespace htrmrl::tabletop

@@ -6,30 +6,17 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class PickPlace final : public TabletopTask {
+class PickPlace final : public TaskOn<PickPlace, puck::PuckAndGoal> {
  public:
+  PickPlace() : TaskOn(puck::PuckAndGoal(puck::Goal::kInAir)) {}
   const char* name() const override { return "pick-place"; }
-
-  std::string objects_xml() const override { return puck::objects_xml(puck::Goal::kInAir); }
-  VariationBox variation_box() const override { return puck::variation_box(puck::Goal::kInAir); }
-  bool accept(const std::vector<double>& v) const override { return puck::accept(v); }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<PickPlace>(*this);
-    t->scene_ = puck::Scene::bind(m);
-    return t;
-  }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    scene_.place(m, d, v, ep);
+    piece_.place(m, d, v, ep);
   }
 
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    scene_.objects(d, slots);
-  }
-
-  // H(cage_old, in) is at most 1, the held bonus adds at most 6: the reward stays in [0, 10].
+  // The pick reward (grasp::carry_scores) with the older caging as its grasp term.
   Scores score(const Frame& f, const Episode& ep) const override {
     const Vec3 obj = vec3(f.obs + 4);
     const double tcp_to_obj = dist(obj, f.gripper.tcp);
@@ -38,11 +25,7 @@ class PickPlace final : public TabletopTask {
     // Pads count as gripping within 2.5 cm of the puck's axis (its radius plus a pad).
     const double caged = cage_old(f.gripper, obj, ep.obj_init, 0.015, 0.025, 0.005);
     const bool held = grasp::held(f, obj, 0.02, ep);
-    Scores s = grasp::carry_scores(caged, in_place, held, to_goal);
-    if (to_goal < 0.05) s.reward = 10.0;
-    s.success = to_goal <= 0.07;
-    s.near_object = tcp_to_obj <= 0.03;
-    return s;
+    return grasp::carry_scores(caged, in_place, held, to_goal, tcp_to_obj, {0.07, 0.05, 0.03});
   }
 
   // Over the puck, down, close, lift, then carry the puck itself onto the goal.
@@ -53,16 +36,10 @@ class PickPlace final : public TabletopTask {
     // Lift straight up first so the puck leaves the table, then move it to the goal.
     grasp::carry_toward(obs, puck, puck.z < 0.04 ? Vec3{puck.x, puck.y, 0.1} : goal, action);
   }
-
- private:
-  puck::Scene scene_;
 };
 
 }  // namespace
 
-const TabletopTask& pick_place_task() {
-  static const PickPlace task;
-  return task;
-}
+const TabletopTask& pick_place_task() { return single<PickPlace>(); }
 
 }  // namespace htrmrl::tabletop

@@ -1,5 +1,5 @@
 // The scene that reach, push and pick-place share: a puck on the table and a goal marker,
-// both placed by the variation (puck (x, y, z), goal (x, y, z)), at least 15 cm apart in xy.
+// both placed by the variation.
 #pragma once
 
 #include <string>
@@ -26,7 +26,8 @@ inline std::string objects_xml(Goal goal) {
     </body>
     <body name="goal" mocap="true" pos="0 0.85 )" +
          goal_z + R"(">
-      )" + marker + R"(
+      )" +
+         marker + R"(
     </body>
 )";
 }
@@ -38,26 +39,30 @@ inline VariationBox variation_box(Goal goal) {
   return {{-0.1, 0.6, 0.02, -0.1, 0.8, goal_low}, {0.1, 0.7, 0.02, 0.1, 0.9, goal_high}};
 }
 
-inline bool accept(const std::vector<double>& v) {
-  return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
-}
+// The puck and the goal marker, at least 15 cm apart in xy.
+class PuckAndGoal : public FreeObject {
+ public:
+  explicit PuckAndGoal(Goal goal) : FreeObject(objects_xml(goal), variation_box(goal), "puck") {}
 
-// The puck and the goal marker of a bound scene.
-struct Scene {
-  int puck = -1, goal_mocap = -1;
+  bool accept(const std::vector<double>& v) const {
+    return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
+  }
 
-  static Scene bind(const mjModel* m) { return {body_id(m, "puck"), mocap_id(m, "goal")}; }
+  void bind(const mjModel* m) {
+    FreeObject::bind(m);
+    goal_marker_.bind(m);
+  }
 
   // Puts the puck and the goal marker; fills the episode's goal and obj_init.
   void place(const mjModel* m, mjData* d, const std::vector<double>& v, Episode& ep) const {
-    set_free_pose(m, d, "puck", vec3(&v[0]));
+    FreeObject::place(m, d, vec3(&v[0]));
     ep.goal = vec3(&v[3]);
     ep.obj_init = vec3(&v[0]);
-    set_mocap_pos(d, goal_mocap, ep.goal);
+    goal_marker_.put(d, ep.goal);
   }
 
-  // obs[4:11]: the puck's pose.
-  void objects(const mjData* d, double* slots) const { body_pose(d, puck, slots); }
+ private:
+  MocapBody goal_marker_{"goal"};
 };
 
 }  // namespace htrmrl::tabletop::puck

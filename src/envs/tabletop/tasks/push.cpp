@@ -6,27 +6,14 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class Push final : public TabletopTask {
+class Push final : public TaskOn<Push, puck::PuckAndGoal> {
  public:
+  Push() : TaskOn(puck::PuckAndGoal(puck::Goal::kOnTable)) {}
   const char* name() const override { return "push"; }
-
-  std::string objects_xml() const override { return puck::objects_xml(puck::Goal::kOnTable); }
-  VariationBox variation_box() const override { return puck::variation_box(puck::Goal::kOnTable); }
-  bool accept(const std::vector<double>& v) const override { return puck::accept(v); }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<Push>(*this);
-    t->scene_ = puck::Scene::bind(m);
-    return t;
-  }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    scene_.place(m, d, v, ep);
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    scene_.objects(d, slots);
+    piece_.place(m, d, v, ep);
   }
 
   Scores score(const Frame& f, const Episode& ep) const override {
@@ -56,16 +43,10 @@ class Push final : public TabletopTask {
     move_toward(obs, {goal.x, goal.y, puck.z + 0.04}, 10.0, action);
     action[3] = 1.0f;
   }
-
- private:
-  puck::Scene scene_;
 };
 
 }  // namespace
 
-const TabletopTask& push_task() {
-  static const Push task;
-  return task;
-}
+const TabletopTask& push_task() { return single<Push>(); }
 
 }  // namespace htrmrl::tabletop

@@ -5,28 +5,15 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class Reach final : public TabletopTask {
+class Reach final : public TaskOn<Reach, puck::PuckAndGoal> {
  public:
+  Reach() : TaskOn(puck::PuckAndGoal(puck::Goal::kInAir)) {}
   const char* name() const override { return "reach"; }
-
-  std::string objects_xml() const override { return puck::objects_xml(puck::Goal::kInAir); }
-  VariationBox variation_box() const override { return puck::variation_box(puck::Goal::kInAir); }
-  bool accept(const std::vector<double>& v) const override { return puck::accept(v); }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<Reach>(*this);
-    t->scene_ = puck::Scene::bind(m);
-    return t;
-  }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    scene_.place(m, d, v, ep);
+    piece_.place(m, d, v, ep);
     ep.constant[0] = dist(ep.goal, ep.init_tcp);  // the reward's margin
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    scene_.objects(d, slots);
   }
 
   Scores score(const Frame& f, const Episode& ep) const override {
@@ -45,16 +32,10 @@ class Reach final : public TabletopTask {
     move_toward(obs, goal, 10.0, action);
     action[3] = -1.0f;
   }
-
- private:
-  puck::Scene scene_;
 };
 
 }  // namespace
 
-const TabletopTask& reach_task() {
-  static const Reach task;
-  return task;
-}
+const TabletopTask& reach_task() { return single<Reach>(); }
 
 }  // namespace htrmrl::tabletop

@@ -1,30 +1,25 @@
 // shelf-place: pick a light block up from the table and put it on the top of a small
 // bookcase, at a hidden spot 30 cm up (the block's centre).
-#include "envs/tabletop/tasks/grasp.hpp"
-
 #include <algorithm>
 #include <cmath>
+
+#include "envs/tabletop/tasks/grasp.hpp"
 
 namespace htrmrl::tabletop {
 namespace {
 
-constexpr double kHalf = 0.02;         // the block's half edge
-constexpr double kGoalHeight = 0.3;    // the block's centre resting on the top board
-constexpr double kUnderTop = 0.24;     // below this the block is inside the bookcase
-constexpr double kHalfWidth = 0.12;    // the bookcase's half width (x)
-constexpr double kFrontDepth = 0.15;   // how far in front of the goal "under the top" reaches
+constexpr double kHalf = 0.02;        // the block's half edge
+constexpr double kGoalHeight = 0.3;   // the block's centre resting on the top board
+constexpr double kUnderTop = 0.24;    // below this the block is inside the bookcase
+constexpr double kHalfWidth = 0.12;   // the bookcase's half width (x)
+constexpr double kFrontDepth = 0.15;  // how far in front of the goal "under the top" reaches
 
-class ShelfPlace final : public TabletopTask {
- public:
-  const char* name() const override { return "shelf-place"; }
-
-  // The bookcase is a mocap body (the variation moves it) with its origin on the table under
-  // the goal: two sides, a back panel rising 4 cm above the top, a middle shelf and the top
-  // board (top face at 0.28) that the block goes on. Open front, open above the top.
-  std::string objects_xml() const override {
-    // The block's contacts are made stiffer (its own solref/solimp by priority): at 10 g the
-    // default contact would let the 400 N finger squeeze sink the pads a centimetre deep.
-    return R"(
+// The bookcase is a mocap body (the variation moves it) with its origin on the table under
+// the goal: two sides, a back panel rising 4 cm above the top, a middle shelf and the top
+// board (top face at 0.28) that the block goes on. Open front, open above the top.
+// The block's contacts are made stiffer (its own solref/solimp by priority): at 10 g the
+// default contact would let the 400 N finger squeeze sink the pads a centimetre deep.
+const char* kXml = R"(
     <body name="block" pos="0 0.55 0.02">
       <freejoint name="block"/>
       <geom class="object" type="box" size="0.02 0.02 0.02" mass="0.01" rgba="0.2 0.4 0.85 1"
@@ -48,36 +43,28 @@ class ShelfPlace final : public TabletopTask {
       <geom class="visual" type="box" size="0.021 0.021 0.021" rgba="0.1 0.8 0.2 0.35"/>
     </body>
 )";
-  }
 
+class ShelfPlace final : public TaskOn<ShelfPlace, FreeObject> {
+ public:
   // block (x, y, z), goal (x, y, z): the goal height is fixed, the bookcase stands under it.
-  VariationBox variation_box() const override {
-    return {{-0.1, 0.5, kHalf, -0.1, 0.8, kGoalHeight}, {0.1, 0.6, kHalf, 0.1, 0.9, kGoalHeight}};
-  }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<ShelfPlace>(*this);
-    t->block_ = body_id(m, "block");
-    t->shelf_mocap_ = mocap_id(m, "shelf");
-    t->goal_mocap_ = mocap_id(m, "goal");
-    return t;
-  }
+  ShelfPlace()
+      : TaskOn(
+            {kXml,
+             {{-0.1, 0.5, kHalf, -0.1, 0.8, kGoalHeight}, {0.1, 0.6, kHalf, 0.1, 0.9, kGoalHeight}},
+             "block"}) {}
+  const char* name() const override { return "shelf-place"; }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    set_free_pose(m, d, "block", vec3(&v[0]));
+    piece_.place(m, d, vec3(&v[0]));
     ep.goal = vec3(&v[3]);
     ep.obj_init = vec3(&v[0]);
-    set_mocap_pos(d, shelf_mocap_, ep.goal - Vec3{0.0, 0.0, kGoalHeight});
-    set_mocap_pos(d, goal_mocap_, ep.goal);
+    shelf_.put(d, ep.goal - Vec3{0.0, 0.0, kGoalHeight});
+    goal_marker_.put(d, ep.goal);
   }
 
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    body_pose(d, block_, slots);
-  }
-
-  // H(grasp, in) is at most 1, the held bonus adds at most 6: the reward stays in [0, 10].
-  // The caging is the dense (high) form, so reaching the block is already rewarded.
+  // The pick reward (grasp::carry_scores) with the dense (high) caging as its grasp term, so
+  // reaching the block is already rewarded.
   Scores score(const Frame& f, const Episode& ep) const override {
     const Vec3 obj = vec3(f.obs + 4);
     const Vec3& goal = ep.goal;
@@ -95,11 +82,7 @@ class ShelfPlace final : public TabletopTask {
     if (under && obj.y >= goal.y) in_place = 0.0;
     const double caged = cage(f.gripper, obj, ep.obj_init, {0.015, 0.05, 0.01, 0.005});
     const bool held = grasp::held(f, obj, 0.025, ep);
-    Scores s = grasp::carry_scores(caged, in_place, held, to_goal);
-    if (to_goal < 0.05) s.reward = 10.0;
-    s.success = to_goal <= 0.07;
-    s.near_object = tcp_to_obj <= 0.03;
-    return s;
+    return grasp::carry_scores(caged, in_place, held, to_goal, tcp_to_obj, {0.07, 0.05, 0.03});
   }
 
   // Over the block, down, close, lift it above the top board, over the goal, and down.
@@ -115,14 +98,16 @@ class ShelfPlace final : public TabletopTask {
   }
 
  private:
-  int block_ = -1, shelf_mocap_ = -1, goal_mocap_ = -1;
+  void resolve(const mjModel* m) override {
+    shelf_.bind(m);
+    goal_marker_.bind(m);
+  }
+
+  MocapBody shelf_{"shelf"}, goal_marker_{"goal"};
 };
 
 }  // namespace
 
-const TabletopTask& shelf_place_task() {
-  static const ShelfPlace task;
-  return task;
-}
+const TabletopTask& shelf_place_task() { return single<ShelfPlace>(); }
 
 }  // namespace htrmrl::tabletop

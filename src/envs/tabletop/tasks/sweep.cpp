@@ -10,12 +10,8 @@ namespace {
 constexpr double kBlockZ = sweep::kBlockHalf;  // resting on the table
 constexpr double kGoalX = 0.5, kGoalZ = 0.01;
 
-class Sweep final : public TabletopTask {
- public:
-  const char* name() const override { return "sweep"; }
-
-  std::string objects_xml() const override {
-    return R"(
+// The block, and a green square marking the goal.
+const char* kXml = R"(
     <body name="sweep_block" pos="0 0.65 0.02">
       <freejoint name="sweep_block"/>
       <geom class="object" type="box" size="0.02 0.02 0.02" mass="0.1" rgba="0.85 0.55 0.1 1"/>
@@ -24,31 +20,20 @@ class Sweep final : public TabletopTask {
       <geom class="visual" type="box" size="0.04 0.04 0.001" rgba="0.1 0.8 0.2 0.5"/>
     </body>
 )";
-  }
 
+class Sweep final : public TaskOn<Sweep, FreeObject> {
+ public:
   // block (x, y, z); the goal follows from the block's y.
-  VariationBox variation_box() const override {
-    return {{-0.1, 0.6, kBlockZ}, {0.1, 0.7, kBlockZ}};
-  }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<Sweep>(*this);
-    t->block_ = body_id(m, "sweep_block");
-    t->goal_mocap_ = mocap_id(m, "sweep_goal");
-    return t;
-  }
+  Sweep() : TaskOn({kXml, {{-0.1, 0.6, kBlockZ}, {0.1, 0.7, kBlockZ}}, "sweep_block"}) {}
+  const char* name() const override { return "sweep"; }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
     ep.obj_init = vec3(&v[0]);
-    set_free_pose(m, d, "sweep_block", ep.obj_init);
+    piece_.place(m, d, ep.obj_init);
     ep.goal = {kGoalX, ep.obj_init.y, kGoalZ};
-    set_mocap_pos(d, goal_mocap_, {kGoalX, ep.obj_init.y, 0.001});
+    goal_marker_.put(d, {kGoalX, ep.obj_init.y, 0.001});
     ep.constant[0] = dist(ep.obj_init, ep.goal);  // the margin of "in"
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    body_pose(d, block_, slots);
   }
 
   Scores score(const Frame& f, const Episode& ep) const override {
@@ -60,14 +45,13 @@ class Sweep final : public TabletopTask {
   }
 
  private:
-  int block_ = -1, goal_mocap_ = -1;
+  void resolve(const mjModel* m) override { goal_marker_.bind(m); }
+
+  MocapBody goal_marker_{"sweep_goal"};
 };
 
 }  // namespace
 
-const TabletopTask& sweep_task() {
-  static const Sweep task;
-  return task;
-}
+const TabletopTask& sweep_task() { return single<Sweep>(); }
 
 }  // namespace htrmrl::tabletop

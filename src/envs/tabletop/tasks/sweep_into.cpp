@@ -10,14 +10,8 @@ constexpr double kBlockZ = 0.05 + sweep::kBlockHalf;  // resting on the raised s
 // The hole centre, at the height of a block resting on the hole's floor.
 constexpr Vec3 kGoal{0.0, 0.84, sweep::kBlockHalf};
 
-class SweepInto final : public TabletopTask {
- public:
-  const char* name() const override { return "sweep-into"; }
-  Table table() const override { return Table::kWithHole; }
-
-  // The block, and a green square on the hole's floor to mark the goal.
-  std::string objects_xml() const override {
-    return R"(
+// The block, and a green square on the hole's floor to mark the goal.
+const char* kXml = R"(
     <body name="sweep_into_block" pos="0 0.65 0.07">
       <freejoint name="sweep_into_block"/>
       <geom class="object" type="box" size="0.02 0.02 0.02" mass="0.1" rgba="0.85 0.55 0.1 1"/>
@@ -25,29 +19,20 @@ class SweepInto final : public TabletopTask {
     <geom name="sweep_into_goal" class="visual" type="box" pos="0 0.84 0.001"
           size="0.05 0.05 0.001" rgba="0.1 0.8 0.2 0.5"/>
 )";
-  }
 
+class SweepInto final : public TaskOn<SweepInto, FreeObject> {
+ public:
   // block (x, y, z); the goal is fixed.
-  VariationBox variation_box() const override {
-    return {{-0.1, 0.6, kBlockZ}, {0.1, 0.7, kBlockZ}};
-  }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<SweepInto>(*this);
-    t->block_ = body_id(m, "sweep_into_block");
-    return t;
-  }
+  SweepInto() : TaskOn({kXml, {{-0.1, 0.6, kBlockZ}, {0.1, 0.7, kBlockZ}}, "sweep_into_block"}) {}
+  const char* name() const override { return "sweep-into"; }
+  Table table() const override { return Table::kWithHole; }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
     ep.obj_init = vec3(&v[0]);
-    set_free_pose(m, d, "sweep_into_block", ep.obj_init);
+    piece_.place(m, d, ep.obj_init);
     ep.goal = kGoal;
     ep.constant[0] = dist_xy(ep.obj_init, ep.goal);  // the margin of "in"
-  }
-
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    body_pose(d, block_, slots);
   }
 
   Scores score(const Frame& f, const Episode& ep) const override {
@@ -57,16 +42,10 @@ class SweepInto final : public TabletopTask {
   void scripted_action(const float* obs, float* action) const override {
     sweep::expert(obs, kBlockZ, action);
   }
-
- private:
-  int block_ = -1;
 };
 
 }  // namespace
 
-const TabletopTask& sweep_into_task() {
-  static const SweepInto task;
-  return task;
-}
+const TabletopTask& sweep_into_task() { return single<SweepInto>(); }
 
 }  // namespace htrmrl::tabletop

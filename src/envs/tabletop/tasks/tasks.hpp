@@ -1,7 +1,7 @@
 // One accessor per task; each is defined in its own file in this folder.
 #pragma once
 
-#include "envs/tabletop/task.hpp"
+#include "envs/tabletop/task_base.hpp"
 
 namespace htrmrl::tabletop {
 

@@ -16,16 +16,11 @@ constexpr double kTcpBelowHand = 0.045;
 constexpr double kClosedTcpY = 0.005;  // the closed fingers' midpoint lies this far +y of hand
 constexpr double kBehind = 0.03;       // hand x behind the handle while pushing it
 
-class WindowOpen final : public TabletopTask {
- public:
-  const char* name() const override { return "window-open"; }
-
-  // A frame (sill, head, jambs) holding a fixed pane on the back track (+x half) and a pane
-  // on the front track that slides over it in +x. The handle is an upright grip on an 8 cm
-  // standoff from the front pane's meeting stile: the hand's finger block (13 cm long in y)
-  // fits in front of the glass while its fingers push the grip.
-  std::string objects_xml() const override {
-    return R"(
+// A frame (sill, head, jambs) holding a fixed pane on the back track (+x half) and a pane
+// on the front track that slides over it in +x. The handle is an upright grip on an 8 cm
+// standoff from the front pane's meeting stile: the hand's finger block (13 cm long in y)
+// fits in front of the glass while its fingers push the grip.
+const char* kXml = R"(
     <body name="window" mocap="true" pos="0 0.8 0.16">
       <geom class="prop" type="box" pos="0 0 -0.15" size="0.23 0.04 0.01" material="wood"/>
       <geom class="prop" type="box" pos="0 0 0.15" size="0.23 0.04 0.01" material="wood"/>
@@ -52,38 +47,28 @@ class WindowOpen final : public TabletopTask {
       </body>
     </body>
 )";
-  }
 
+class WindowOpen final : public TaskOn<WindowOpen, Furniture> {
+ public:
+  // window (x, y, z), its height fixed; the slot shows the handle.
+  WindowOpen()
+      : TaskOn({kXml,
+                {{-0.1, 0.7, 0.16}, {0.1, 0.9, 0.16}},
+                "window",
+                "window_slide",
+                ObjectSlot::site("window_handle", "window_pane")}) {}
+  const char* name() const override { return "window-open"; }
   HandSetup hand() const override { return hand_starting_at({0.0, 0.4, 0.2}); }
-
-  // window (x, y, z); its height is fixed.
-  VariationBox variation_box() const override {
-    return {{-0.1, 0.7, 0.16}, {0.1, 0.9, 0.16}};
-  }
-
-  std::unique_ptr<TabletopTask> bind(const mjModel* m) const override {
-    auto t = std::make_unique<WindowOpen>(*this);
-    t->window_mocap_ = mocap_id(m, "window");
-    t->pane_ = body_id(m, "window_pane");
-    t->handle_ = site_id(m, "window_handle");
-    return t;
-  }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
     const Vec3 window = vec3(&v[0]);
-    set_mocap_pos(d, window_mocap_, window);
-    set_joint(m, d, "window_slide", 0.0);
+    piece_.place(m, d, window, 0.0);
     ep.goal = window + Vec3{0.2, 0.0, 0.0};
     ep.obj_init = window + Vec3{-0.008, -0.1, 0.0};  // the handle on the closed pane
     // Margins: the handle's x distance beyond the success band, and the reach from the tcp.
     ep.constant[0] = std::abs(ep.obj_init.x - ep.goal.x) - 0.05;
     ep.constant[1] = std::abs(dist(ep.obj_init, ep.init_tcp) - 0.02);
-  }
-
-  // The handle, and the pane's (constant) orientation.
-  void objects(const mjModel*, const mjData* d, double* slots) const override {
-    site_pose(d, handle_, pane_, slots);
   }
 
   // 10 H(reach, in): reach is a gaussian tolerance of the tcp-handle distance (2 cm band),
@@ -95,8 +80,7 @@ class WindowOpen final : public TabletopTask {
     const double tcp_to_handle = dist(handle, f.gripper.tcp);
     const double dx = std::abs(handle.x - ep.goal.x);
     const double in = tolerance(dx, 0.0, 0.05, ep.constant[0]);
-    const double reach =
-        tolerance(tcp_to_handle, 0.0, 0.02, ep.constant[1], Sigmoid::kGaussian);
+    const double reach = tolerance(tcp_to_handle, 0.0, 0.02, ep.constant[1], Sigmoid::kGaussian);
     s.reward = 10.0 * hamacher(reach, in);
     s.success = dx <= 0.05;
     s.near_object = tcp_to_handle <= 0.05;
@@ -125,16 +109,10 @@ class WindowOpen final : public TabletopTask {
     }
     action[3] = 1.0f;
   }
-
- private:
-  int window_mocap_ = -1, pane_ = -1, handle_ = -1;
 };
 
 }  // namespace
 
-const TabletopTask& window_open_task() {
-  static const WindowOpen task;
-  return task;
-}
+const TabletopTask& window_open_task() { return single<WindowOpen>(); }
 
 }  // namespace htrmrl::tabletop
