@@ -17,6 +17,10 @@ struct Benchmark {
   EnvSpec spec;
   std::vector<Task> train_tasks;
   std::vector<Task> test_tasks;
+  // The family and version of the rules the tasks follow (scenes, randomisation, rewards,
+  // success), e.g. "tabletop-1": a result or a checkpoint means the same thing only under the
+  // same version.
+  std::string suite_version;
   // Makes one environment able to run any task of this benchmark (set_task picks one).
   std::function<std::unique_ptr<Env>()> make_env;
 };

@@ -77,6 +77,7 @@ Benchmark make_point_robot_benchmark(uint64_t seed, bool sparse) {
   Benchmark b;
   b.name = sparse ? "point-robot-sparse" : "point-robot";
   b.spec = PointRobot(sparse).spec();
+  b.suite_version = "point-robot-1";
   // Shuffle the 50 strata of the half circle, draw one angle inside each, split 40 / 10.
   Rng rng(derive_seed(seed, {kTagTasks}));
   const int n = kTrainTasks + kTestTasks;

@@ -34,6 +34,7 @@ Benchmark assemble(const std::string& name, const std::vector<std::string>& task
   for (const auto& t : tasks) scenes->push_back(compile_scene(task_named(t)));
   Benchmark b;
   b.name = name;
+  b.suite_version = suite_version();
   b.spec.obs_dim = kObsDim;
   b.spec.act_dim = kActDim;
   b.spec.max_episode_steps = kEpisodeSteps;
@@ -42,6 +43,8 @@ Benchmark assemble(const std::string& name, const std::vector<std::string>& task
 }
 
 }  // namespace
+
+std::string suite_version() { return "tabletop-" + std::to_string(kSuiteVersion); }
 
 std::vector<std::vector<double>> make_variations(const TabletopTask& task, uint64_t seed,
                                                  int count) {

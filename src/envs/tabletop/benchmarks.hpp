@@ -13,6 +13,14 @@ namespace htrmrl::tabletop {
 
 constexpr int kVariationsPerTask = 50;
 
+// The suite's version: bump it whenever a scene, a randomisation box or rule, a reward or a
+// success criterion of an existing task changes (adding a task needs no bump: no result
+// depends on it yet). Version 1: the 15 tasks of ML10 as first shipped, and the tasks added
+// to the suite after them, listed in docs/tabletop.md.
+constexpr int kSuiteVersion = 1;
+// "tabletop-<kSuiteVersion>", what every tabletop benchmark reports as its suite_version.
+std::string suite_version();
+
 // count distinct variations of a task, drawn uniformly from its box with its rejection
 // rule; a pure function of (task, seed).
 std::vector<std::vector<double>> make_variations(const TabletopTask& task, uint64_t seed,

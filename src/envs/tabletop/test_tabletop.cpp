@@ -118,6 +118,13 @@ TEST(TabletopScene, Ml1DrawsTestVariationsFromTheNextSeed) {
   }
 }
 
+TEST(TabletopScene, EveryBenchmarkReportsTheSuiteVersion) {
+  EXPECT_EQ(suite_version(), "tabletop-" + std::to_string(kSuiteVersion));
+  EXPECT_EQ(make_benchmark("ml10", 1).suite_version, suite_version());
+  for (const TabletopTask* t : all_tasks())
+    EXPECT_EQ(make_benchmark(std::string("ml1-") + t->name(), 1).suite_version, suite_version());
+}
+
 TEST(TabletopScene, Ml10SplitsTasks) {
   Benchmark b = make_benchmark("ml10", 1);
   std::set<std::string> train, test;
