@@ -20,5 +20,7 @@ const TabletopTask& door_close_task();
 const TabletopTask& shelf_place_task();
 const TabletopTask& sweep_into_task();
 const TabletopTask& lever_pull_task();
+// The rest of the suite (ML45 and MT50), families together.
+const TabletopTask& window_close_task();
 
 }  // namespace htrmrl::tabletop
