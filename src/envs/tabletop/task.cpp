@@ -2,6 +2,7 @@
 #include "envs/tabletop/task.hpp"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/error.hpp"
 #include "envs/tabletop/task_base.hpp"
@@ -56,6 +57,15 @@ void ObjectSlot::bind(const mjModel* m) {
   frame_ = body_id(m, frame_name_);
 }
 
+std::string wall_xml(Vec3 centre, Vec3 half) {
+  char xml[300];
+  std::snprintf(xml, sizeof(xml),
+                "    <geom class=\"prop\" type=\"box\" pos=\"%g %g %g\" size=\"%g %g %g\" "
+                "rgba=\"0.55 0.45 0.4 1\"/>\n",
+                centre.x, centre.y, centre.z, half.x, half.y, half.z);
+  return xml;
+}
+
 const double* ObjectSlot::point(const mjData* d) const {
   return point_site_ >= 0 ? d->site_xpos + 3 * point_site_ : d->xpos + 3 * point_body_;
 }
@@ -88,7 +98,7 @@ const std::vector<const TabletopTask*>& all_tasks() {
       &drawer_open_task(), &door_close_task(), &shelf_place_task(), &sweep_into_task(),
       &lever_pull_task(),
       // the rest of the suite
-      &window_close_task()};
+      &window_close_task(), &button_press_topdown_wall_task()};
   return tasks;
 }
 

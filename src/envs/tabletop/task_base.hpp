@@ -145,6 +145,10 @@ class TaskOn : public TabletopTask {
   P piece_;
 };
 
+// A static wall standing on the table (the hand, the arm and objects collide with it), from
+// its centre and half sizes.
+std::string wall_xml(Vec3 centre, Vec3 half);
+
 // The one instance of a task, for its accessor in tasks/tasks.hpp.
 template <class T>
 const TabletopTask& single() {

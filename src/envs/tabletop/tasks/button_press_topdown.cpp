@@ -1,6 +1,7 @@
-// button-press-topdown: press a spring-loaded button that points up out of a box on the table
-// until its face is within 2.4 cm of the hole site (box + (0, 0, 0.1)). The hand starts at
-// (0, 0.4, 0.2), in front of and below the button's top.
+// button-press-topdown and button-press-topdown-wall: press a spring-loaded button that points
+// up out of a box on the table until its face is within 2.4 cm of the hole site (box + (0, 0,
+// 0.1)). The hand starts at (0, 0.4, 0.2), in front of and below the button's top; in the wall
+// variant a 15 cm wall stands between the hand and the box.
 //
 // Geometry choice: the button travels 6 cm and its face stands 7.5 cm above the hole when
 // released, so a full press leaves it 1.5 cm above the hole: success (a press of >= 5.1 cm)
@@ -22,7 +23,7 @@ constexpr double kClosedTcpY = 0.005;  // the closed fingers' midpoint lies this
 // cap slides along z; the spring holds the button at its upper stop (0.6 N against 0.2 N of
 // weight), and the cap clears the box top by 1 mm at the lower stop. The stop is stiffer
 // than MuJoCo's default: the hand would push the 20 g button 1 cm through a default one.
-const char* kXml = R"(
+const std::string kXml = R"(
     <body name="btnbox" mocap="true" pos="0 0.85 0.115">
       <geom class="prop" type="box" pos="0 0 -0.0825" size="0.1 0.08 0.0325" material="metal"/>
       <geom class="prop" type="box" pos="-0.0625 0 0.02" size="0.0375 0.08 0.07"
@@ -49,14 +50,16 @@ const char* kXml = R"(
 
 class ButtonPressTopdown final : public TaskOn<ButtonPressTopdown, Furniture> {
  public:
-  // box (x, y, z), its height fixed; the slot shows the button face.
-  ButtonPressTopdown()
-      : TaskOn({kXml,
+  // box (x, y, z), its height fixed; the slot shows the button face. extra_xml: the rest of
+  // the scene (the wall variant's wall).
+  ButtonPressTopdown(const char* name, const std::string& extra_xml)
+      : TaskOn({kXml + extra_xml,
                 {{-0.1, 0.8, 0.115}, {0.1, 0.9, 0.115}},
                 "btnbox",
                 "btn_slide",
-                ObjectSlot::site("btn_face", "button")}) {}
-  const char* name() const override { return "button-press-topdown"; }
+                ObjectSlot::site("btn_face", "button")}),
+        name_(name) {}
+  const char* name() const override { return name_; }
   HandSetup hand() const override { return hand_starting_at({0.0, 0.4, 0.2}); }
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
@@ -100,10 +103,23 @@ class ButtonPressTopdown final : public TaskOn<ButtonPressTopdown, Furniture> {
     }
     action[3] = 1.0f;
   }
+
+ private:
+  const char* name_;
 };
 
 }  // namespace
 
-const TabletopTask& button_press_topdown_task() { return single<ButtonPressTopdown>(); }
+const TabletopTask& button_press_topdown_task() {
+  static const ButtonPressTopdown task("button-press-topdown", "");
+  return task;
+}
+
+// The wall: x in [0, 0.2], y in [0.69, 0.71], 15 cm high, just in front of the box.
+const TabletopTask& button_press_topdown_wall_task() {
+  static const ButtonPressTopdown task("button-press-topdown-wall",
+                                       wall_xml({0.1, 0.7, 0.075}, {0.1, 0.01, 0.075}));
+  return task;
+}
 
 }  // namespace htrmrl::tabletop

@@ -22,5 +22,6 @@ const TabletopTask& sweep_into_task();
 const TabletopTask& lever_pull_task();
 // The rest of the suite (ML45 and MT50), families together.
 const TabletopTask& window_close_task();
+const TabletopTask& button_press_topdown_wall_task();
 
 }  // namespace htrmrl::tabletop
