@@ -98,7 +98,8 @@ const std::vector<const TabletopTask*>& all_tasks() {
       &drawer_open_task(), &door_close_task(), &shelf_place_task(), &sweep_into_task(),
       &lever_pull_task(),
       // the rest of the suite
-      &window_close_task(), &button_press_topdown_wall_task()};
+      &window_close_task(), &button_press_topdown_wall_task(), &reach_wall_task(),
+      &pick_place_wall_task(), &push_wall_task()};
   return tasks;
 }
 

@@ -1,5 +1,6 @@
-// The scene that reach, push and pick-place share: a puck on the table and a goal marker,
-// both placed by the variation.
+// The scene that reach, push and pick-place share, and their wall variants: a puck on the
+// table and a goal marker, both placed by the variation, with a wall between them in the
+// wall variants.
 #pragma once
 
 #include <string>
@@ -39,10 +40,25 @@ inline VariationBox variation_box(Goal goal) {
   return {{-0.1, 0.6, 0.02, -0.1, 0.8, goal_low}, {0.1, 0.7, 0.02, 0.1, 0.9, goal_high}};
 }
 
-// The puck and the goal marker, at least 15 cm apart in xy.
+// The wall variants' box: the puck nearer the middle, the goal behind the wall.
+inline VariationBox wall_variation_box(Goal goal) {
+  const double goal_low = goal == Goal::kInAir ? 0.05 : 0.02;
+  const double goal_high = goal == Goal::kInAir ? 0.3 : 0.02;
+  return {{-0.05, 0.6, 0.02, -0.05, 0.85, goal_low}, {0.05, 0.65, 0.02, 0.05, 0.9, goal_high}};
+}
+
+// The wall variants' wall: x in [-0.02, 0.22], y in [0.74, 0.76], 12 cm high. Its left end
+// is just left of the middle, so a puck going straight to a goal meets it.
+constexpr double kWallY = 0.75, kWallTop = 0.12, kWallLeft = -0.02;
+inline std::string wall() { return wall_xml({0.1, kWallY, 0.06}, {0.12, 0.01, 0.06}); }
+
+// The puck and the goal marker, at least 15 cm apart in xy; extra_xml is the rest of the
+// scene (the wall).
 class PuckAndGoal : public FreeObject {
  public:
-  explicit PuckAndGoal(Goal goal) : FreeObject(objects_xml(goal), variation_box(goal), "puck") {}
+  explicit PuckAndGoal(Goal goal) : PuckAndGoal(goal, variation_box(goal), "") {}
+  PuckAndGoal(Goal goal, VariationBox box, const std::string& extra_xml)
+      : FreeObject(objects_xml(goal) + extra_xml, std::move(box), "puck") {}
 
   bool accept(const std::vector<double>& v) const {
     return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
@@ -64,5 +80,17 @@ class PuckAndGoal : public FreeObject {
  private:
   MocapBody goal_marker_{"goal"};
 };
+
+// reach's scores: 10 tol(tcp-goal; [0, 0.05], margin ep.constant[0], the initial distance);
+// success within 5 cm.
+inline Scores reach_scores(const Frame& f, const Episode& ep) {
+  Scores s;
+  const double d = dist(f.gripper.tcp, ep.goal);
+  s.reward = 10.0 * tolerance(d, 0.0, 0.05, ep.constant[0]);
+  s.success = d <= 0.05;
+  s.near_object = s.success;
+  s.obj_to_target = d;
+  return s;
+}
 
 }  // namespace htrmrl::tabletop::puck

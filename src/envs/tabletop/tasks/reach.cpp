@@ -17,13 +17,7 @@ class Reach final : public TaskOn<Reach, puck::PuckAndGoal> {
   }
 
   Scores score(const Frame& f, const Episode& ep) const override {
-    Scores s;
-    const double d = dist(f.gripper.tcp, ep.goal);
-    s.reward = 10.0 * tolerance(d, 0.0, 0.05, ep.constant[0]);
-    s.success = d <= 0.05;
-    s.near_object = s.success;
-    s.obj_to_target = d;
-    return s;
+    return puck::reach_scores(f, ep);
   }
 
   // Straight to the goal, the tcp (4.5 cm under the hand) on it.
