@@ -26,6 +26,7 @@ const TabletopTask& button_press_topdown_wall_task();
 const TabletopTask& reach_wall_task();
 const TabletopTask& pick_place_wall_task();
 const TabletopTask& push_wall_task();
+const TabletopTask& push_back_task();
 const TabletopTask& handle_press_task();
 const TabletopTask& handle_press_side_task();
 const TabletopTask& handle_pull_task();
