@@ -27,6 +27,8 @@ const TabletopTask& reach_wall_task();
 const TabletopTask& pick_place_wall_task();
 const TabletopTask& push_wall_task();
 const TabletopTask& push_back_task();
+const TabletopTask& faucet_open_task();
+const TabletopTask& faucet_close_task();
 const TabletopTask& handle_press_task();
 const TabletopTask& handle_press_side_task();
 const TabletopTask& handle_pull_task();
