@@ -14,6 +14,7 @@
 #include "evaluation/evaluation_log.hpp"
 #include "test_util.hpp"
 #include "training/setup.hpp"
+#include "training/trained_run.hpp"
 #include "training/trainer.hpp"
 
 namespace htrmrl {

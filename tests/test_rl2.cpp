@@ -14,6 +14,7 @@
 #include "models/rl2_agent.hpp"
 #include "training/sampler.hpp"
 #include "training/setup.hpp"
+#include "training/trained_run.hpp"
 #include "training/trainer.hpp"
 #include "test_util.hpp"
 

@@ -4,7 +4,7 @@
 #include <iostream>
 
 #include "apps/commands.hpp"
-#include "training/trainer.hpp"
+#include "training/trained_run.hpp"
 
 namespace htrmrl {
 

@@ -3,16 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
-#include <filesystem>
 #include <map>
 #include <numeric>
 #include <set>
 
 #include "common/error.hpp"
 #include "common/rng.hpp"
-#include "training/checkpoint.hpp"
 #include "training/sampler.hpp"
-#include "training/setup.hpp"
+#include "training/trained_run.hpp"
 
 namespace htrmrl {
 
@@ -41,17 +39,14 @@ std::vector<int> map_tasks(const std::vector<std::string>& names, int groups, in
 }
 
 Embeddings embed_run(const std::string& run_dir, const EmbedOptions& options) {
-  namespace fs = std::filesystem;
-  const std::string config_path = run_dir + "/config.toml";
-  if (!fs::exists(config_path)) throw Error("'" + run_dir + "' holds no run (no config.toml)");
   if (options.split != "train" && options.split != "test")
     throw Error("--split must be 'train' or 'test', not '" + options.split + "'");
   if (options.trials < 1) throw Error("--trials must be at least 1");
-  const Config config = load_config(config_path);
-  RunSetup setup = make_setup(config);
-  load_checkpoint(options.checkpoint.empty() ? run_dir + "/checkpoints/latest.pt"
-                                             : options.checkpoint,
-                  *setup.agent, nullptr);
+  EvalRunOptions load;
+  load.checkpoint = options.checkpoint;
+  TrainedRun run = load_trained_run(run_dir, load);
+  const RunSetup& setup = run.setup;
+  const Config& config = setup.config;
   const std::vector<Task>& tasks =
       options.split == "train" ? setup.benchmark.train_tasks : setup.benchmark.test_tasks;
 

@@ -43,6 +43,7 @@
 #include "common/files.hpp"
 #include "common/finite.hpp"
 #include "common/rng.hpp"
+#include "evaluation/evaluate.hpp"
 #include "evaluation/evaluation_log.hpp"
 #include "training/checkpoint.hpp"
 #include "training/distributed.hpp"
@@ -403,32 +404,6 @@ void train_resume(const std::string& dir) {
   trainer.restore();
   trainer.run();
   if (trainer.writes_files()) write_finished_status(paths);
-}
-
-EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {
-  const RunPaths paths{dir};
-  if (!fs::exists(paths.config()))
-    throw Error("'" + dir + "' holds no run (no config.toml)");
-  Config config = load_config(paths.config());
-  if (options.trials > 0) config.eval.trials = options.trials;
-  config.eval.adaptation_episodes =
-      options.adaptation_episodes.value_or(config.eval.adaptation_episodes);
-  config.eval.evaluation_episodes =
-      options.evaluation_episodes.value_or(config.eval.evaluation_episodes);
-  config.eval.deterministic = options.deterministic.value_or(config.eval.deterministic);
-  if (!options.device.empty()) config.device = options.device;
-  RunSetup setup = make_setup(config);  // validates the overrides, naming their config keys
-  const TrainState state =
-      load_checkpoint(options.checkpoint.empty() ? paths.latest() : options.checkpoint,
-                      *setup.agent, nullptr);
-  const int capacity = std::min<int>(256, static_cast<int>(setup.benchmark.test_tasks.size()) *
-                                              config.eval.trials);
-  Sampler sampler(setup, capacity);
-  const EvalRecord record{state.iteration, state.env_steps, "test",
-                          evaluate(*setup.agent, sampler, setup.benchmark.test_tasks,
-                                   config.eval, static_cast<uint64_t>(config.seed))};
-  write_file_atomic(paths.eval(), to_detailed_json(record).dump(2) + "\n");
-  return record;
 }
 
 }  // namespace htrmrl

@@ -13,10 +13,8 @@
 //                           has completed (absent while it runs or after a kill)
 #pragma once
 
-#include <optional>
 #include <string>
 
-#include "evaluation/evaluate.hpp"
 #include "training/config.hpp"
 
 namespace htrmrl {
@@ -38,19 +36,5 @@ struct RunPaths {
 void train_new(const Config& config, const std::string& dir);
 // Continues the run in dir from its last checkpoint (or from scratch if it has none).
 void train_resume(const std::string& dir);
-
-// What `htrmrl eval` may change of the config's meta-test.
-struct EvalRunOptions {
-  std::string checkpoint;        // empty: the run's latest
-  int trials = 0;                // <= 0: eval.trials
-  std::optional<int> adaptation_episodes;  // unset: eval.adaptation_episodes
-  std::optional<int> evaluation_episodes;  // unset: eval.evaluation_episodes
-  std::optional<bool> deterministic;  // unset: eval.deterministic (mean action or sampled)
-  std::string device;            // empty: the run's (a GPU run can be tested on a CPU)
-};
-
-// Meta-tests the run in dir on its test variations with the given checkpoint, writes
-// eval.json and returns the record (iteration and env steps: the checkpoint's).
-EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options);
 
 }  // namespace htrmrl
