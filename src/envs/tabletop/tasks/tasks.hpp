@@ -29,6 +29,8 @@ const TabletopTask& push_wall_task();
 const TabletopTask& push_back_task();
 const TabletopTask& faucet_open_task();
 const TabletopTask& faucet_close_task();
+const TabletopTask& door_lock_task();
+const TabletopTask& door_unlock_task();
 const TabletopTask& handle_press_task();
 const TabletopTask& handle_press_side_task();
 const TabletopTask& handle_pull_task();
