@@ -4,12 +4,12 @@
 #include <atomic>
 #include <cstdint>
 #include <optional>
-#include <stdexcept>
 
 #include <pybind11/stl.h>  // std::optional arguments, lists of names and tasks
 
 #include "arrays.hpp"
 #include "batched_env.hpp"
+#include "busy.hpp"
 #include "common/error.hpp"
 #include "testing.hpp"
 
@@ -33,7 +33,7 @@ class PyVectorEnv {
   const BatchedEnv& env() const { return env_; }
 
   py::tuple reset(std::optional<int64_t> seed, std::optional<py::dict> options) {
-    const Busy busy(this);
+    const Busy busy(busy_, "VectorEnv");
     std::optional<uint64_t> base;
     if (seed) base = seed_value(*seed, "seed");
     std::optional<std::vector<char>> mask;
@@ -56,7 +56,7 @@ class PyVectorEnv {
   }
 
   py::tuple step(py::handle actions) {
-    const Busy busy(this);
+    const Busy busy(busy_, "VectorEnv");
     // A private copy (float_array's): the values checked are the values stepped, whatever
     // other threads do to the caller's array while the GIL is released.
     auto a = float_array(actions, "actions", {env_.num_envs(), env_.spec().act_dim});
@@ -76,33 +76,16 @@ class PyVectorEnv {
   }
 
   void set_task(int env_index, int task_index) {
-    const Busy busy(this);
+    const Busy busy(busy_, "VectorEnv");
     env_.set_task(env_index, task_index);
   }
 
   py::array_t<int64_t> task_indices() {
-    const Busy busy(this);
+    const Busy busy(busy_, "VectorEnv");
     return task_indices_unguarded();
   }
 
  private:
-  // Marks the object in use for one call. Stepping releases the GIL, so another Python thread
-  // could otherwise enter a method while this one runs; it is refused with a clear error
-  // instead of racing on the buffers.
-  class Busy {
-   public:
-    explicit Busy(PyVectorEnv* self) : self_(self) {
-      if (self_->busy_.exchange(true))
-        throw std::runtime_error("this VectorEnv is in use by another thread");
-    }
-    ~Busy() { self_->busy_ = false; }
-    Busy(const Busy&) = delete;
-    Busy& operator=(const Busy&) = delete;
-
-   private:
-    PyVectorEnv* self_;
-  };
-
   py::array_t<float> observations() const {
     return fresh_array<float>({env_.num_envs(), env_.spec().obs_dim}, env_.obs().data());
   }

@@ -1,0 +1,134 @@
+#include "trial_policy.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <string>
+
+#include <fmt/format.h>
+
+#include "common/error.hpp"
+#include "common/finite.hpp"
+#include "common/rng.hpp"
+
+namespace htrmrl::python {
+namespace {
+
+// The purpose tag of a policy row's streams, beside those of common/rng.hpp (a value none of
+// them takes), so a Python trial never replays a training or meta-test trial's draws.
+constexpr uint64_t kTagPolicy = 0x706f6c69;  // "poli"
+
+Agent& context_agent(const TrainedRun& run) {
+  Agent& agent = *run.setup.agent;
+  if (dynamic_cast<RecurrentAgent*>(&agent))
+    throw Error("agent.kind = '" + agent.kind() +
+                "': a recurrent agent cannot act from Python yet (meta_test runs it)");
+  return agent;
+}
+
+}  // namespace
+
+TrialPolicy::TrialPolicy(std::shared_ptr<TrainedRun> run, int rows, uint64_t seed,
+                         bool deterministic)
+    : run_(std::move(run)),
+      rows_(rows),
+      seed_(seed),
+      deterministic_(deterministic),
+      actor_(context_agent(*run_), rows, run_->setup.slots, run_->setup.config.agent.seq_len,
+             run_->setup.layout, run_->setup.device, run_->setup.config.cached_acting) {
+  const RunSetup& s = run_->setup;
+  for (int i = 0; i < rows; ++i) memory_.emplace_back(s.layout, s.config.memory(), s.slots);
+  rng_.resize(rows);
+  trials_.assign(rows, 0);
+  episodes_.assign(rows, 0);
+  in_episode_.assign(rows, 0);
+  windows_.resize(static_cast<size_t>(rows) * s.slots);
+  token_rows_.resize(rows);
+  actions_.assign(static_cast<size_t>(rows) * s.layout.act_dim, 0.0f);
+  clipped_.resize(s.layout.act_dim);
+}
+
+void TrialPolicy::require_finite(const float* values, size_t n, const char* what) const {
+  const size_t bad = first_non_finite(values, n);
+  if (bad == n) return;
+  const size_t width = n / rows_;
+  const std::string at = width == 1 ? fmt::format("[{}]", bad)
+                                    : fmt::format("[{}, {}]", bad / width, bad % width);
+  throw Error(fmt::format("{} {} is {}", what, at, non_finite_name(values[bad])));
+}
+
+void TrialPolicy::reset(const float* obs, const std::vector<char>* mask) {
+  if (mask && phase_ == Phase::kObserves)
+    throw Error("reset with a mask after act(): observe() the step first (or reset every row)");
+  const int o = spec().obs_dim;
+  require_finite(obs, static_cast<size_t>(rows_) * o, "obs");
+  for (int i = 0; i < rows_; ++i) {
+    if (mask && !(*mask)[i]) continue;
+    memory_[i].clear();
+    memory_[i].begin_episode(obs + static_cast<size_t>(i) * o);
+    rng_[i] = Rng(derive_seed(seed_, {kTagPolicy, static_cast<uint64_t>(i), trials_[i]++}));
+    episodes_[i] = 0;
+    in_episode_[i] = 1;
+  }
+  // Forget every cached past summary: a row's new windows may name the token ranges of its old
+  // ones, which no longer hold the same tokens.
+  actor_.reset();
+  acted_ = false;
+  phase_ = Phase::kActs;
+}
+
+const std::vector<float>& TrialPolicy::act() {
+  if (phase_ == Phase::kNeedsReset) throw Error("act() before reset(obs): start the trials first");
+  if (phase_ == Phase::kObserves) throw Error("act() twice: observe() the last step first");
+  const int slots = run_->setup.slots, a = spec().act_dim;
+  for (int i = 0; i < rows_; ++i) {
+    token_rows_[i] = memory_[i].tokens().data();
+    if (in_episode_[i]) memory_[i].sample(rng_[i], &windows_[static_cast<size_t>(i) * slots]);
+  }
+  PolicyOutput out = actor_.act(token_rows_.data(), windows_.data(), in_episode_.data());
+  const auto mean = out.mean.contiguous(), log_std = out.log_std.contiguous();
+  const float* m = mean.data_ptr<float>();
+  const float* ls = log_std.data_ptr<float>();
+  // As the Sampler chooses: the mean, or mean + std * noise from the row's own stream.
+  for (int i = 0; i < rows_; ++i)
+    for (int j = 0; j < a; ++j) {
+      const size_t at = static_cast<size_t>(i) * a + j;
+      const float noise =
+          deterministic_ || !in_episode_[i] ? 0.0f : static_cast<float>(rng_[i].normal());
+      actions_[at] = in_episode_[i] ? m[at] + std::exp(ls[at]) * noise : 0.0f;
+    }
+  acted_ = true;
+  phase_ = Phase::kObserves;
+  return actions_;
+}
+
+void TrialPolicy::observe(const float* obs, const float* rewards, const std::vector<char>& dones) {
+  if (phase_ != Phase::kObserves) throw Error("observe() without act(): act on the step first");
+  const int o = spec().obs_dim, a = spec().act_dim;
+  require_finite(obs, static_cast<size_t>(rows_) * o, "obs");
+  require_finite(rewards, rows_, "rewards");
+  for (int i = 0; i < rows_; ++i) {
+    const float* next = obs + static_cast<size_t>(i) * o;
+    if (!in_episode_[i]) {
+      memory_[i].begin_episode(next);
+      in_episode_[i] = 1;
+      continue;
+    }
+    // The token keeps the action the environment executed (clipped), as in training.
+    for (int j = 0; j < a; ++j)
+      clipped_[j] = std::clamp(actions_[static_cast<size_t>(i) * a + j], spec().action_low,
+                               spec().action_high);
+    memory_[i].push_step(clipped_.data(), rewards[i], dones[i] != 0, next);
+    if (dones[i]) {
+      in_episode_[i] = 0;
+      ++episodes_[i];
+    }
+  }
+  phase_ = Phase::kActs;
+}
+
+torch::Tensor TrialPolicy::embeddings() {
+  if (!acted_) throw Error("embeddings() before act(): they are those of the last act()");
+  return actor_.embedding().to(torch::kFloat).contiguous();
+}
+
+}  // namespace htrmrl::python
