@@ -145,6 +145,18 @@ class TaskOn : public TabletopTask {
   P piece_;
 };
 
+// A task whose piece places itself from the whole variation (piece.place(m, d, v, ep)) and
+// whose episode needs nothing more.
+template <class Self, class P>
+class PlacedByPiece : public TaskOn<Self, P> {
+ public:
+  using TaskOn<Self, P>::TaskOn;
+  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
+             Episode& ep) const override {
+    this->piece_.place(m, d, v, ep);
+  }
+};
+
 // A static wall standing on the table (the hand, the arm and objects collide with it), from
 // its centre and half sizes.
 std::string wall_xml(Vec3 centre, Vec3 half);

@@ -6,15 +6,10 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class PickPlace final : public TaskOn<PickPlace, puck::PuckAndGoal> {
+class PickPlace final : public PlacedByPiece<PickPlace, puck::PuckAndGoal> {
  public:
-  PickPlace() : TaskOn(puck::PuckAndGoal(puck::Goal::kInAir)) {}
+  PickPlace() : PlacedByPiece(puck::PuckAndGoal(puck::Goal::kInAir)) {}
   const char* name() const override { return "pick-place"; }
-
-  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
-             Episode& ep) const override {
-    piece_.place(m, d, v, ep);
-  }
 
   // The pick reward (grasp::carry_scores) with the older caging as its grasp term.
   Scores score(const Frame& f, const Episode& ep) const override {

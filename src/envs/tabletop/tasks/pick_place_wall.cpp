@@ -10,16 +10,10 @@ namespace {
 
 const Vec3 kOverWallWeights{1.0, 1.0, 3.0};
 
-class PickPlaceWall final : public TaskOn<PickPlaceWall, puck::PuckAndGoal> {
+class PickPlaceWall final : public PlacedByPiece<PickPlaceWall, puck::PuckAndGoal> {
  public:
-  PickPlaceWall()
-      : TaskOn({puck::Goal::kInAir, puck::wall_variation_box(puck::Goal::kInAir), puck::wall()}) {}
+  PickPlaceWall() : PlacedByPiece(puck::behind_wall(puck::Goal::kInAir)) {}
   const char* name() const override { return "pick-place-wall"; }
-
-  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
-             Episode& ep) const override {
-    piece_.place(m, d, v, ep);
-  }
 
   // Two stages: first the puck to a point over the wall, m = (goal x, 0.77, 0.25), weighting
   // height 3x; once past the wall (y > 0.75), to the goal. g = H(cage, in1) with the plain
@@ -31,15 +25,14 @@ class PickPlaceWall final : public TaskOn<PickPlaceWall, puck::PuckAndGoal> {
     const Vec3 over{ep.goal.x, 0.77, 0.25};
     const double tcp_to_obj = dist(obj, f.gripper.tcp);
     const double to_goal = dist(obj, ep.goal);
-    const double in1 = tolerance(norm(scale(obj - over, kOverWallWeights)), 0.0, 0.05,
-                                 norm(scale(ep.obj_init - over, kOverWallWeights)));
-    const double in2 = tolerance(to_goal, 0.0, 0.05, dist(ep.obj_init, ep.goal));
+    const puck::WallStages in = puck::wall_stages(obj, over, kOverWallWeights, ep);
     CageOptions caging{0.015, 0.05, 0.01, 0.005};
     caging.density = CageDensity::kNone;
-    const double g = hamacher(cage(f.gripper, obj, ep.obj_init, caging), in1);
+    const double g = hamacher(cage(f.gripper, obj, ep.obj_init, caging), in.waypoint);
     const bool held = tcp_to_obj < 0.02 && f.obs[3] > 0.0 && obj.z - 0.015 > ep.obj_init.z;
     s.reward = g;
-    if (held) s.reward = obj.y > puck::kWallY ? g + 5.0 + 3.0 * in2 : g + 1.0 + 4.0 * in1;
+    if (held)
+      s.reward = obj.y > puck::kWallY ? g + 5.0 + 3.0 * in.goal : g + 1.0 + 4.0 * in.waypoint;
     if (to_goal < 0.05) s.reward = 10.0;
     s.success = to_goal <= 0.07;
     s.near_object = tcp_to_obj <= 0.03;

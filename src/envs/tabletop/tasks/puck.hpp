@@ -81,6 +81,21 @@ class PuckAndGoal : public FreeObject {
   MocapBody goal_marker_{"goal"};
 };
 
+// The wall variants' piece: the wall variants' box, the wall in the scene.
+inline PuckAndGoal behind_wall(Goal goal) { return {goal, wall_variation_box(goal), wall()}; }
+
+// The wall variants' two "in" terms: toward a waypoint that takes the puck past the wall (the
+// distance weighted per axis), then toward the goal; each a long-tail tolerance with a 5 cm
+// band and the puck's initial distance as margin.
+struct WallStages {
+  double waypoint, goal;
+};
+inline WallStages wall_stages(Vec3 obj, Vec3 waypoint, Vec3 weights, const Episode& ep) {
+  return {tolerance(norm(scale(obj - waypoint, weights)), 0.0, 0.05,
+                    norm(scale(ep.obj_init - waypoint, weights))),
+          tolerance(dist(obj, ep.goal), 0.0, 0.05, dist(ep.obj_init, ep.goal))};
+}
+
 // reach's scores: 10 tol(tcp-goal; [0, 0.05], margin ep.constant[0], the initial distance);
 // success within 5 cm.
 inline Scores reach_scores(const Frame& f, const Episode& ep) {

@@ -6,15 +6,10 @@
 namespace htrmrl::tabletop {
 namespace {
 
-class Push final : public TaskOn<Push, puck::PuckAndGoal> {
+class Push final : public PlacedByPiece<Push, puck::PuckAndGoal> {
  public:
-  Push() : TaskOn(puck::PuckAndGoal(puck::Goal::kOnTable)) {}
+  Push() : PlacedByPiece(puck::PuckAndGoal(puck::Goal::kOnTable)) {}
   const char* name() const override { return "push"; }
-
-  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
-             Episode& ep) const override {
-    piece_.place(m, d, v, ep);
-  }
 
   Scores score(const Frame& f, const Episode& ep) const override {
     Scores s;

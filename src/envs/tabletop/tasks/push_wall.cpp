@@ -12,17 +12,10 @@ const Vec3 kRoundWallWeights{3.0, 1.0, 1.0};
 // (its 4.5 cm disc and 6.5 cm palm), and how far behind the wall it turns toward the goal.
 constexpr double kLaneX = puck::kWallLeft - 0.08, kTurnY = puck::kWallY + 0.09;
 
-class PushWall final : public TaskOn<PushWall, puck::PuckAndGoal> {
+class PushWall final : public PlacedByPiece<PushWall, puck::PuckAndGoal> {
  public:
-  PushWall()
-      : TaskOn(
-            {puck::Goal::kOnTable, puck::wall_variation_box(puck::Goal::kOnTable), puck::wall()}) {}
+  PushWall() : PlacedByPiece(puck::behind_wall(puck::Goal::kOnTable)) {}
   const char* name() const override { return "push-wall"; }
-
-  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
-             Episode& ep) const override {
-    piece_.place(m, d, v, ep);
-  }
 
   // Two stages: first the puck round the wall's end, m = (-0.05, 0.77, puck z), weighting x
   // 3x; once past the wall (y > 0.75), to the goal. 2 C (dense caging); with the tcp on the
@@ -34,13 +27,11 @@ class PushWall final : public TaskOn<PushWall, puck::PuckAndGoal> {
     const Vec3 round{-0.05, 0.77, obj.z};
     const double tcp_to_obj = dist(obj, f.gripper.tcp);
     const double to_goal = dist(obj, ep.goal);
-    const double in1 = tolerance(norm(scale(obj - round, kRoundWallWeights)), 0.0, 0.05,
-                                 norm(scale(ep.obj_init - round, kRoundWallWeights)));
-    const double in2 = tolerance(to_goal, 0.0, 0.05, dist(ep.obj_init, ep.goal));
+    const puck::WallStages in = puck::wall_stages(obj, round, kRoundWallWeights, ep);
     const double caged = cage(f.gripper, obj, ep.obj_init, {0.015, 0.05, 0.01, 0.005});
     s.reward = 2.0 * caged;
     if (tcp_to_obj < 0.02 && f.obs[3] > 0.0)
-      s.reward += obj.y > puck::kWallY ? 5.0 + 3.0 * in2 : 1.0 + 4.0 * in1;
+      s.reward += obj.y > puck::kWallY ? 5.0 + 3.0 * in.goal : 1.0 + 4.0 * in.waypoint;
     if (to_goal < 0.05) s.reward = 10.0;
     s.success = to_goal <= 0.07;
     s.near_object = tcp_to_obj <= 0.03;
@@ -58,8 +49,9 @@ class PushWall final : public TaskOn<PushWall, puck::PuckAndGoal> {
     Vec3 to = goal;
     if (puck.y < kTurnY - 0.01)
       to = puck.x > kLaneX + 0.01 ? Vec3{kLaneX, puck.y, 0.0} : Vec3{kLaneX, kTurnY, 0.0};
-    // The hand 4 cm over the puck's centre: the puck drags along the table.
-    move_toward(obs, {to.x, to.y, puck.z + 0.04}, 10.0, action);
+    // The hand moves by the puck's offset from where it is to go (a puck slipped in the grip
+    // would otherwise stop short), 4 cm over the puck's centre: it drags along the table.
+    move_toward(obs, {obs[0] + to.x - puck.x, obs[1] + to.y - puck.y, puck.z + 0.04}, 10.0, action);
     action[3] = 1.0f;
   }
 };

@@ -9,8 +9,7 @@ namespace {
 
 class ReachWall final : public TaskOn<ReachWall, puck::PuckAndGoal> {
  public:
-  ReachWall()
-      : TaskOn({puck::Goal::kInAir, puck::wall_variation_box(puck::Goal::kInAir), puck::wall()}) {}
+  ReachWall() : TaskOn(puck::behind_wall(puck::Goal::kInAir)) {}
   const char* name() const override { return "reach-wall"; }
 
   // The margin is the tcp's initial distance, as reach's (Meta-World's reach-wall measures it
