@@ -35,6 +35,7 @@ class Cli : public ::testing::Test {
 TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
   std::ofstream(path("unknown.toml")) << "[ppo]\nlearning_rate = 0.1\n";
   std::ofstream(path("badtype.toml")) << "[agent]\nseq_len = 2.5\n";
+  std::ofstream(path("a-file")) << "not a folder\n";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"train --config " + path("unknown.toml") + " --out " + path("r"), "ppo.learning_rate"},
       {"train --config " + path("badtype.toml") + " --out " + path("r"), "agent.seq_len"},
@@ -53,6 +54,7 @@ TEST_F(Cli, BadInputIsRefusedWithOneMessageAndNoOutput) {
       {"train --set lanes=0 --out " + path("r"), "lanes"},
       {"train --set ppo.scale_rewards=yes --out " + path("r"), "ppo.scale_rewards"},
       {"eval --run " + path("nothing") + " --stochastic --mean-action", "--mean-action"},
+      {"train --out " + path("a-file") + "/r", "Not a directory"},
   };
   for (const auto& [args, needle] : cases) {
     SCOPED_TRACE(args);

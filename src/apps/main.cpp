@@ -1,6 +1,7 @@
 // htrmrl: meta-train, meta-test and benchmark Hierarchical Transformer meta-RL agents.
 #include <spdlog/spdlog.h>
 
+#include <filesystem>
 #include <iostream>
 
 #include "apps/commands.hpp"
@@ -27,6 +28,11 @@ int main(int argc, char** argv) {
     for (const auto& command : commands)
       if (command.cli->parsed()) command.run();
   } catch (const htrmrl::Error& e) {
+    std::cerr << "error: " << e.what() << "\n";
+    return 2;
+  } catch (const std::filesystem::filesystem_error& e) {
+    // A path the user gave that cannot be used (a file where a folder must go, no permission,
+    // a full disk): bad input or a bad place, not a bug.
     std::cerr << "error: " << e.what() << "\n";
     return 2;
   } catch (const std::exception& e) {
