@@ -23,6 +23,8 @@ const TabletopTask& lever_pull_task();
 // The rest of the suite (ML45 and MT50), families together.
 const TabletopTask& window_close_task();
 const TabletopTask& button_press_topdown_wall_task();
+const TabletopTask& button_press_task();
+const TabletopTask& button_press_wall_task();
 const TabletopTask& reach_wall_task();
 const TabletopTask& pick_place_wall_task();
 const TabletopTask& push_wall_task();
