@@ -41,6 +41,7 @@ const TabletopTask& coffee_button_task();
 const TabletopTask& coffee_push_task();
 const TabletopTask& coffee_pull_task();
 const TabletopTask& hand_insert_task();
+const TabletopTask& bin_picking_task();
 const TabletopTask& handle_press_task();
 const TabletopTask& handle_press_side_task();
 const TabletopTask& handle_pull_task();
