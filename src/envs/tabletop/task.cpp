@@ -97,14 +97,14 @@ const std::vector<const TabletopTask*>& all_tasks() {
       // ML10 meta-test
       &drawer_open_task(), &door_close_task(), &shelf_place_task(), &sweep_into_task(),
       &lever_pull_task(),
-      // the rest of the suite
+      // the rest of the suite, families together
       &window_close_task(), &button_press_topdown_wall_task(), &button_press_task(),
       &button_press_wall_task(), &reach_wall_task(), &pick_place_wall_task(), &push_wall_task(),
-      &push_back_task(), &faucet_open_task(), &faucet_close_task(), &door_lock_task(),
+      &push_back_task(), &handle_press_task(), &handle_press_side_task(), &handle_pull_task(),
+      &handle_pull_side_task(), &faucet_open_task(), &faucet_close_task(), &door_lock_task(),
       &door_unlock_task(), &plate_slide_task(), &plate_slide_side_task(), &plate_slide_back_task(),
       &plate_slide_back_side_task(), &coffee_button_task(), &coffee_push_task(),
-      &coffee_pull_task(), &hand_insert_task(), &bin_picking_task(), &handle_press_task(),
-      &handle_press_side_task(), &handle_pull_task(), &handle_pull_side_task()};
+      &coffee_pull_task(), &hand_insert_task(), &bin_picking_task()};
   return tasks;
 }
 

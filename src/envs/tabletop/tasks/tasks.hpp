@@ -29,6 +29,10 @@ const TabletopTask& reach_wall_task();
 const TabletopTask& pick_place_wall_task();
 const TabletopTask& push_wall_task();
 const TabletopTask& push_back_task();
+const TabletopTask& handle_press_task();
+const TabletopTask& handle_press_side_task();
+const TabletopTask& handle_pull_task();
+const TabletopTask& handle_pull_side_task();
 const TabletopTask& faucet_open_task();
 const TabletopTask& faucet_close_task();
 const TabletopTask& door_lock_task();
@@ -42,9 +46,5 @@ const TabletopTask& coffee_push_task();
 const TabletopTask& coffee_pull_task();
 const TabletopTask& hand_insert_task();
 const TabletopTask& bin_picking_task();
-const TabletopTask& handle_press_task();
-const TabletopTask& handle_press_side_task();
-const TabletopTask& handle_pull_task();
-const TabletopTask& handle_pull_side_task();
 
 }  // namespace htrmrl::tabletop
