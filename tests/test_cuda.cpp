@@ -6,11 +6,11 @@
 
 #include "algorithms/ppo.hpp"
 #include "common/files.hpp"
-#include "training/actor.hpp"
-#include "training/checkpoint.hpp"
-#include "training/sampler.hpp"
-#include "training/setup.hpp"
+#include "rollouts/actor.hpp"
+#include "rollouts/sampler.hpp"
 #include "test_util.hpp"
+#include "training/checkpoint.hpp"
+#include "training/setup.hpp"
 
 namespace htrmrl {
 namespace {

@@ -12,11 +12,11 @@
 #include "common/files.hpp"
 #include "common/finite.hpp"
 #include "envs/benchmark.hpp"
+#include "rollouts/sampler.hpp"
+#include "test_util.hpp"
 #include "training/checkpoint.hpp"
-#include "training/sampler.hpp"
 #include "training/setup.hpp"
 #include "training/trainer.hpp"
-#include "test_util.hpp"
 
 namespace htrmrl {
 namespace {
@@ -156,7 +156,7 @@ TEST(NonFinite, InfiniteRewardIsNamedAndNoCheckpointIsWritten) {
 TEST(NonFinite, AbsurdLearningRateStopsTheUpdateBeforeItsStep) {
   Config c = tiny_config("point-robot", 1);
   RunSetup s = make_setup(c);
-  Sampler sampler(s, c.ppo.trials_per_iter);
+  Sampler sampler = make_sampler(s, c.ppo.trials_per_iter);
   std::vector<TrialSpec> specs;
   for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
   RolloutBuffer buffer;

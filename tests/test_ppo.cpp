@@ -10,12 +10,12 @@
 #include "algorithms/reward_scaling.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "training/config.hpp"
 #include "common/rng.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/sampler.hpp"
+#include "test_util.hpp"
+#include "training/config.hpp"
 #include "training/setup.hpp"
 #include "training/trainer.hpp"
-#include "test_util.hpp"
 
 namespace htrmrl {
 namespace {

@@ -21,9 +21,9 @@
 #include "reports/plotting.hpp"
 #include "reports/statistics.hpp"
 #include "reports/sweep_data.hpp"
-#include "training/sampler.hpp"
-#include "training/setup.hpp"
+#include "rollouts/sampler.hpp"
 #include "test_util.hpp"
+#include "training/setup.hpp"
 
 namespace htrmrl {
 namespace {

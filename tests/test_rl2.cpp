@@ -12,11 +12,11 @@
 
 #include "algorithms/ppo.hpp"
 #include "models/rl2_agent.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/sampler.hpp"
+#include "test_util.hpp"
 #include "training/setup.hpp"
 #include "training/trained_run.hpp"
 #include "training/trainer.hpp"
-#include "test_util.hpp"
 
 namespace htrmrl {
 namespace {

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "common/error.hpp"
-#include "training/actor.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/actor.hpp"
+#include "rollouts/sampler.hpp"
 #include "training/setup.hpp"
 
 namespace htrmrl {
@@ -169,7 +169,7 @@ TEST(Actor, CachedWayEncodesEachPastWindowOncePerDraw) {
   c.env.episodes_per_trial = 4;
   RunSetup s = make_setup(c);  // K = 25: 4 slots in use, 20-step episodes
   RolloutBuffer buffer;
-  Sampler(s, 2).run(*s.agent, s.benchmark.train_tasks, {{0, 1}, {1, 2}}, 4, false, &buffer);
+  make_sampler(s, 2).run(*s.agent, s.benchmark.train_tasks, {{0, 1}, {1, 2}}, 4, false, &buffer);
   // Replay the rollout's acting both ways, counting the sequences encoded.
   auto replay = [&](bool cache) {
     torch::NoGradGuard g;

@@ -1,8 +1,8 @@
 // A trained agent acting for trials that the caller plays (htrmrl.Agent.policy): one row per
-// trial, each row's memory kept here and fed as the Sampler feeds it (training/sampler.hpp):
+// trial, each row's memory kept here and fed as the Sampler feeds it (rollouts/sampler.hpp):
 // an episode's first observation, then per step the action taken (clipped to the action
 // space), the reward, the episode-end flag and the next observation. Every act() draws each
-// row's windows and runs one batched forward pass through an Actor (training/actor.hpp).
+// row's windows and runs one batched forward pass through an Actor (rollouts/actor.hpp).
 // Plain C++ on raw buffers: agents_module.cpp converts arrays and releases the GIL around it.
 #pragma once
 
@@ -10,7 +10,7 @@
 #include <memory>
 #include <vector>
 
-#include "training/actor.hpp"
+#include "rollouts/actor.hpp"
 #include "training/trained_run.hpp"
 
 namespace htrmrl::python {

@@ -25,8 +25,8 @@
 #include "common/runtime.hpp"
 #include "common/thread_pool.hpp"
 #include "models/attention.hpp"
-#include "training/actor.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/actor.hpp"
+#include "rollouts/sampler.hpp"
 #include "training/setup.hpp"
 
 namespace htrmrl {
@@ -216,7 +216,7 @@ nlohmann::json run_throughput_bench(Config config, const ThroughputOptions& opti
   RunSetup s = make_setup(config);
   const auto& tasks = s.benchmark.train_tasks;
   const int trials = config.ppo.trials_per_iter, episodes = config.env.episodes_per_trial;
-  Sampler sampler(s, trials);
+  Sampler sampler = make_sampler(s, trials);
   const bool htrmrl = config.agent.kind == "htrmrl";
   const FlopModel flops(config, s.layout);
   const int repeats = options.repeats;

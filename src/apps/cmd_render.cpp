@@ -13,8 +13,8 @@
 #include "envs/tabletop/benchmarks.hpp"
 #include "envs/tabletop/tabletop_env.hpp"
 #include "rendering/recorder.hpp"
+#include "rollouts/sampler.hpp"
 #include "training/checkpoint.hpp"
-#include "training/sampler.hpp"
 #include "training/setup.hpp"
 #include "training/trainer.hpp"
 

@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "common/rng.hpp"
-#include "training/distributed.hpp"
 
 namespace htrmrl {
 

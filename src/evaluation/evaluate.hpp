@@ -12,7 +12,7 @@
 
 #include "common/collective.hpp"
 #include "evaluation/protocol.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/sampler.hpp"
 
 namespace htrmrl {
 

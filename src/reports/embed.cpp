@@ -9,7 +9,7 @@
 
 #include "common/error.hpp"
 #include "common/rng.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/sampler.hpp"
 #include "training/trained_run.hpp"
 
 namespace htrmrl {
@@ -75,7 +75,7 @@ Embeddings embed_run(const std::string& run_dir, const EmbedOptions& options) {
   // Batches of the sampler's capacity; the hook files each episode's embedding by its
   // (trial spec, episode) so rows come out in task, trial, episode order.
   const int capacity = std::min<int>(256, static_cast<int>(all.size()));
-  Sampler sampler(setup, capacity);
+  Sampler sampler = make_sampler(setup, capacity);
   std::vector<torch::Tensor> rows(all.size() * episodes);
   for (size_t begin = 0; begin < all.size(); begin += capacity) {
     const size_t end = std::min(all.size(), begin + capacity);

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "common/collective.hpp"
-#include "training/sampler.hpp"
 
 namespace htrmrl {
 
@@ -44,10 +43,6 @@ std::string rank_device(const World& world, const std::string& device);
 // turns the next collective into an htrmrl::Error naming this rank and the lost peer.
 std::unique_ptr<Collective> connect(const World& world, double timeout_s,
                                     const torch::Device& device);
-
-// Every rank's trial results, in rank order (exact: the values are copied, not reduced).
-std::vector<TrialResult> gather_results(Collective& group, const std::vector<TrialResult>& mine,
-                                        int episodes);
 
 // Runs `work` on rank 0 alone (the only rank with no group) while the others wait. If it
 // throws, rank 0 rethrows and the others throw an Error saying that rank 0 refused, rather

@@ -47,4 +47,10 @@ RunSetup make_setup(const Config& config) {
   return s;
 }
 
+Sampler make_sampler(const RunSetup& setup, int capacity) {
+  const Config& c = setup.config;
+  return Sampler(setup.benchmark, c.memory(), setup.slots, capacity, setup.device,
+                 {c.env_threads, c.cached_acting, c.overlap_stepping, c.lanes});
+}
+
 }  // namespace htrmrl

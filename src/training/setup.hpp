@@ -6,6 +6,7 @@
 
 #include "envs/benchmark.hpp"
 #include "models/agent.hpp"
+#include "rollouts/sampler.hpp"
 #include "training/config.hpp"
 
 namespace htrmrl {
@@ -24,5 +25,9 @@ std::shared_ptr<Agent> make_agent(const Config& config, TokenLayout layout, int 
 
 // Seeds LibTorch from the run seed, sets its thread count, builds the agent on the device.
 RunSetup make_setup(const Config& config);
+
+// The sampler a run's configuration asks for (threads, lanes, cached acting, overlapped
+// stepping), with room for `capacity` trials at once.
+Sampler make_sampler(const RunSetup& setup, int capacity);
 
 }  // namespace htrmrl

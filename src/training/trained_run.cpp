@@ -5,7 +5,7 @@
 
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "training/sampler.hpp"
+#include "rollouts/sampler.hpp"
 #include "training/trainer.hpp"
 
 namespace htrmrl {
@@ -38,7 +38,7 @@ EvalRecord meta_test_run(TrainedRun& run, const EvalProtocol& protocol) {
   // with sampled actions a last-bit difference can flip a trial. Every caller uses this one.
   const int capacity = std::min<int>(
       256, static_cast<int>(setup.benchmark.test_tasks.size()) * protocol.trials);
-  Sampler sampler(setup, capacity);
+  Sampler sampler = make_sampler(setup, capacity);
   return {run.state.iteration, run.state.env_steps, "test",
           evaluate(*setup.agent, sampler, setup.benchmark.test_tasks, protocol,
                    static_cast<uint64_t>(setup.config.seed))};

@@ -116,7 +116,7 @@ class Trainer {
         setup_(make_setup(rank_config(config, world))),
         optimizer_(setup_.agent->parameters(),
                    torch::optim::AdamOptions(config.ppo.lr).eps(config.ppo.adam_eps)),
-        sampler_(setup_, trials_of_rank(config)),
+        sampler_(make_sampler(setup_, trials_of_rank(config))),
         task_family_(task_families(setup_.benchmark.train_tasks)),
         reward_scaler_(parse_reward_scaling(config.ppo.scale_rewards),
                        *std::max_element(task_family_.begin(), task_family_.end()) + 1,

@@ -18,24 +18,9 @@
 #include "envs/vector_env.hpp"
 #include "memory/rollout_buffer.hpp"
 #include "models/agent.hpp"
-#include "training/setup.hpp"
+#include "rollouts/trial_result.hpp"
 
 namespace htrmrl {
-
-// Per-episode outcome of one trial.
-struct TrialResult {
-  int task = 0;
-  std::vector<char> success;    // [episodes]: the success flag was set at any step
-  std::vector<float> returns;   // [episodes]: undiscounted
-  int unstable_steps = 0;       // steps the physics had diverged (reward 0, frozen state)
-};
-
-// One trial request: the task to play and the seed of its private random stream (window
-// sampling, action noise, resets), so results never depend on batching or threads.
-struct TrialSpec {
-  int task = 0;
-  uint64_t seed = 0;
-};
 
 // Called at the last step of every episode with the embedding the agent acted on there
 // (Agent::embed of that step's context; a recurrent agent's state after reading the step's
@@ -56,8 +41,6 @@ class Sampler {
   // Lanes step their own environments, so lanes > 1 needs env_threads = 1.
   Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
           torch::Device device, SamplerOptions options = {});
-  // The sampler a run's configuration asks for, with room for `capacity` trials at once.
-  Sampler(const RunSetup& setup, int capacity);
 
   // Plays one trial per spec (at most capacity of them) on the given task list. With a
   // buffer, records every step for PPO; deterministic = act with the mean. With a hook, also

@@ -1,4 +1,4 @@
-#include "training/sampler.hpp"
+#include "rollouts/sampler.hpp"
 
 #include <algorithm>
 #include <cmath>
@@ -10,7 +10,7 @@
 #include "common/collective.hpp"
 #include "common/error.hpp"
 #include "common/finite.hpp"
-#include "training/actor.hpp"
+#include "rollouts/actor.hpp"
 
 namespace htrmrl {
 namespace {
@@ -78,11 +78,6 @@ Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, in
   if (options.lanes > 1 && options.env_threads > 1)
     throw Error("sampler lanes step their own environments: lanes > 1 needs env_threads = 1");
 }
-
-Sampler::Sampler(const RunSetup& setup, int capacity)
-    : Sampler(setup.benchmark, setup.config.memory(), setup.slots, capacity, setup.device,
-              {setup.config.env_threads, setup.config.cached_acting,
-               setup.config.overlap_stepping, setup.config.lanes}) {}
 
 std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tasks,
                                       const std::vector<TrialSpec>& specs, int episodes,

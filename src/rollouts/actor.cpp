@@ -1,4 +1,4 @@
-#include "training/actor.hpp"
+#include "rollouts/actor.hpp"
 
 #include <algorithm>
 
