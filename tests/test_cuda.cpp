@@ -124,34 +124,39 @@ TEST_F(Cuda, PpoUpdateOnTheGpuTakesTheCpuSteps) {
   EXPECT_LT(parameter_gap(*cpu.agent, *gpu.agent), 1e-4);
 }
 
-// A checkpoint written on one device resumes on the other: parameters and Adam's moments land
-// beside each other, and the next update is the one the writer would have taken.
+// A checkpoint written on one device resumes on the other: parameters and the learner's Adam
+// moments land beside each other, and the next update is the one the writer would have taken.
 TEST_F(Cuda, CheckpointsResumeAcrossDevices) {
   ScratchDir scratch;
-  RunSetup cpu = point_robot_on("cpu"), gpu = point_robot_on("cuda");
+  RunSetup cpu = point_robot_on("cpu"), gpu = point_robot_on("cuda"), back = point_robot_on("cpu");
+  for (RunSetup* s : {&cpu, &gpu, &back}) {
+    s->config.ppo.epochs = 1;
+    s->config.ppo.target_kl = 0;
+  }
   const RolloutBuffer buffer = rollout(cpu, true);
-  PpoOptions options = cpu.config.ppo_options();
-  options.epochs = 1;
-  options.target_kl = 0;
-  torch::optim::Adam adam_cpu(cpu.agent->parameters(), torch::optim::AdamOptions(1e-3));
-  ppo_update(*cpu.agent, adam_cpu, buffer, options, 1, cpu.device);
-  save_checkpoint(scratch.path("cpu.pt"), *cpu.agent, adam_cpu, {1, 100, 1.0});
+  const std::vector<int> tasks(buffer.trials.size(), 0);
+  // One update from a fresh copy of the rollout (the learner rewrites it: GAE).
+  const auto learn = [&](Learner& learner, int64_t iteration) {
+    RolloutBuffer batch = buffer;
+    learner.update({batch, tasks, iteration, 10});
+  };
+  const auto on_cpu = make_learner(cpu, nullptr), on_gpu = make_learner(gpu, nullptr);
+  learn(*on_cpu, 0);
+  save_checkpoint(scratch.path("cpu.pt"), *cpu.agent, on_cpu.get(), {1, 100, 1.0});
 
-  torch::optim::Adam adam_gpu(gpu.agent->parameters(), torch::optim::AdamOptions(1e-3));
-  const TrainState state = load_checkpoint(scratch.path("cpu.pt"), *gpu.agent, &adam_gpu);
+  const TrainState state = load_checkpoint(scratch.path("cpu.pt"), *gpu.agent, on_gpu.get());
   EXPECT_EQ(state.env_steps, 100);
   EXPECT_EQ(parameter_gap(*cpu.agent, *gpu.agent), 0.0);
-  ppo_update(*cpu.agent, adam_cpu, buffer, options, 2, cpu.device);
-  ppo_update(*gpu.agent, adam_gpu, buffer, options, 2, gpu.device);
+  learn(*on_cpu, 1);
+  learn(*on_gpu, 1);
   EXPECT_LT(parameter_gap(*cpu.agent, *gpu.agent), 1e-4);
 
   // And back: the GPU's checkpoint into a fresh CPU agent.
-  save_checkpoint(scratch.path("gpu.pt"), *gpu.agent, adam_gpu, {2, 200, 2.0});
-  RunSetup back = point_robot_on("cpu");
-  torch::optim::Adam adam_back(back.agent->parameters(), torch::optim::AdamOptions(1e-3));
-  load_checkpoint(scratch.path("gpu.pt"), *back.agent, &adam_back);
+  save_checkpoint(scratch.path("gpu.pt"), *gpu.agent, on_gpu.get(), {2, 200, 2.0});
+  const auto on_back = make_learner(back, nullptr);
+  load_checkpoint(scratch.path("gpu.pt"), *back.agent, on_back.get());
   EXPECT_EQ(parameter_gap(*back.agent, *gpu.agent), 0.0);
-  ppo_update(*back.agent, adam_back, buffer, options, 3, back.device);
+  learn(*on_back, 2);
 }
 
 // The command line: a run trained on the GPU is meta-tested there and on the CPU alike.

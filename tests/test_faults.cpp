@@ -185,11 +185,12 @@ TEST(MetricsFile, AnUnterminatedLastRowIsDroppedAndABrokenRowIsNamed) {
   const std::string file = dir.path("metrics.csv");
   const std::string header = "iteration,env_steps\n";
   write_file_atomic(file, header + "1,480,0.5\n2,96");
-  { MetricsLog log(file, 5); }
+  { MetricsLog log(file, 5, ppo_columns()); }
   const std::string kept = read_file(file);
   EXPECT_EQ(kept.substr(kept.find('\n') + 1), "1,480,0.5\n");
   write_file_atomic(file, header + "1,480\nhalf\n2,960\n");
-  EXPECT_EQ(error_of([&] { MetricsLog(file, 5); }), "'" + file + "' line 3 is not a metrics row");
+  EXPECT_EQ(error_of([&] { MetricsLog(file, 5, ppo_columns()); }),
+            "'" + file + "' line 3 is not a metrics row");
 }
 
 }  // namespace

@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <memory>
 
+#include "algorithms/learner.hpp"
 #include "algorithms/ppo.hpp"
 #include "common/files.hpp"
 #include "common/finite.hpp"

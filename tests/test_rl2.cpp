@@ -11,6 +11,7 @@
 #include <stdexcept>
 
 #include "algorithms/ppo.hpp"
+#include "algorithms/segments.hpp"
 #include "models/rl2_agent.hpp"
 #include "rollouts/sampler.hpp"
 #include "test_util.hpp"

@@ -200,7 +200,7 @@ std::vector<std::map<std::string, double>> csv_rows(const std::string& path) {
 void expect_view_matches_csv(const std::string& run) {
   const auto view = tensorboard_view(run);
   const auto rows = csv_rows(run + "/metrics.csv");
-  const auto columns = metrics_columns(), tags = metrics_tags();
+  const auto columns = metrics_columns(ppo_columns()), tags = metrics_tags(ppo_columns());
   ASSERT_EQ(view.size(), rows.size());
   for (size_t r = 0; r < rows.size(); ++r) {
     SCOPED_TRACE("row " + std::to_string(r));

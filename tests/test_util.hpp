@@ -16,6 +16,7 @@
 #include <thread>
 #include <vector>
 
+#include "algorithms/ppo_learner.hpp"
 #include "common/error.hpp"
 #include "training/config.hpp"
 #include "training/metrics.hpp"
@@ -51,7 +52,7 @@ inline std::vector<std::string> stable_metrics_rows(const std::string& file) {
   std::ifstream in(file);
   std::string line;
   std::getline(in, line);  // header
-  const auto columns = metrics_columns();
+  const auto columns = metrics_columns(ppo_columns());
   std::vector<std::string> rows;
   while (std::getline(in, line)) {
     std::string kept;

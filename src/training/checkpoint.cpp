@@ -7,7 +7,6 @@
 
 #include "common/error.hpp"
 #include "common/files.hpp"
-#include "common/finite.hpp"
 
 namespace htrmrl {
 namespace {
@@ -27,46 +26,21 @@ std::string shape_of(const torch::Tensor& t) {
 
 }  // namespace
 
-void require_finite_state(Agent& agent, const torch::optim::Optimizer& optimizer) {
-  torch::NoGradGuard no_grad;
-  std::vector<std::pair<std::string, torch::Tensor>> tensors;
-  for (const auto& p : agent.named_parameters())
-    tensors.emplace_back("parameter '" + p.key() + "'", p.value());
-  for (const auto& b : agent.named_buffers())
-    tensors.emplace_back("buffer '" + b.key() + "'", b.value());
-  for (const auto& entry : optimizer.state())
-    if (const auto* adam = dynamic_cast<const torch::optim::AdamParamState*>(entry.second.get())) {
-      tensors.emplace_back("an Adam first moment", adam->exp_avg());
-      tensors.emplace_back("an Adam second moment", adam->exp_avg_sq());
-    }
-  std::vector<torch::Tensor> finite;
-  for (const auto& [name, t] : tensors) finite.push_back(torch::isfinite(t).all());
-  const auto flags = torch::stack(finite).to(torch::kCPU);
-  const bool* ok = flags.data_ptr<bool>();
-  for (size_t i = 0; i < tensors.size(); ++i) {
-    if (ok[i]) continue;
-    const torch::Tensor& t = tensors[i].second;
-    const double first = t.masked_select(torch::isfinite(t).logical_not())[0].item<double>();
-    throw NonFiniteError(fmt::format("{} holds {} after the update", tensors[i].first,
-                                     non_finite_name(first)));
-  }
-}
-
-void save_checkpoint(const std::string& path, Agent& agent,
-                     const torch::optim::Optimizer& optimizer, const TrainState& state) {
-  torch::serialize::OutputArchive root, tensors, optim;
+void save_checkpoint(const std::string& path, Agent& agent, const Learner* learner,
+                     const TrainState& state) {
+  torch::serialize::OutputArchive root, tensors, learned;
   for (const auto& p : agent.named_parameters()) tensors.write(key_of(p.key()), p.value());
   for (const auto& b : agent.named_buffers())
     tensors.write(key_of(b.key()), b.value(), /*is_buffer=*/true);
-  optimizer.save(optim);
   root.write("agent", tensors);
   root.write("agent_kind", c10::IValue(agent.kind()));
-  root.write("optimizer", optim);
+  if (learner) {
+    learner->save(learned);
+    root.write("learner", learned);
+  }
   root.write("iteration", torch::tensor(state.iteration));
   root.write("env_steps", torch::tensor(state.env_steps));
   root.write("wall_seconds", torch::tensor(state.wall_seconds, torch::kFloat64));
-  if (state.reward_statistics.defined())
-    root.write("reward_statistics", state.reward_statistics.to(torch::kCPU));
   // Serialised in memory, then written atomically with every write checked: a full disk
   // leaves the previous checkpoint as it was (torch's own file writer reports no errors).
   std::ostringstream bytes;
@@ -74,11 +48,10 @@ void save_checkpoint(const std::string& path, Agent& agent,
   write_file_atomic(path, std::move(bytes).str());
 }
 
-TrainState load_checkpoint(const std::string& path, Agent& agent,
-                           torch::optim::Optimizer* optimizer) {
+TrainState load_checkpoint(const std::string& path, Agent& agent, Learner* learner) {
   if (!std::filesystem::is_regular_file(path))
     throw Error("checkpoint file '" + path + "' does not exist");
-  torch::serialize::InputArchive root, tensors, optim;
+  torch::serialize::InputArchive root, tensors, learned;
   // Tensors land on the agent's device, whichever device wrote them: a run trained on a GPU
   // is evaluated on a CPU, and optimiser moments sit beside the parameters they update.
   const torch::Device device = agent.parameters().front().device();
@@ -113,10 +86,10 @@ TrainState load_checkpoint(const std::string& path, Agent& agent,
   for (auto& p : agent.named_parameters()) load(p.key(), p.value(), false);
   for (auto& b : agent.named_buffers()) load(b.key(), b.value(), true);
 
-  if (optimizer) {
+  // The learner's state under its own key; older checkpoints hold PPO's at the top level.
+  if (learner) {
     try {
-      root.read("optimizer", optim);
-      optimizer->load(optim);
+      learner->load(root.try_read("learner", learned) ? learned : root);
     } catch (const c10::Error&) {
       throw Error("checkpoint '" + path + "' has no optimiser state matching the config");
     }
@@ -132,8 +105,6 @@ TrainState load_checkpoint(const std::string& path, Agent& agent,
   state.iteration = counter("iteration").item<int64_t>();
   state.env_steps = counter("env_steps").item<int64_t>();
   state.wall_seconds = counter("wall_seconds").item<double>();
-  torch::Tensor statistics;
-  if (root.try_read("reward_statistics", statistics)) state.reward_statistics = statistics;
   return state;
 }
 

@@ -27,8 +27,9 @@ struct Column {
   double (*value)(const M&);
 };
 
-// The columns in file order: the one list that the CSV header, rows and tags come from.
-const std::vector<Column>& columns() {
+// The trainer's own columns, in file order: these, the learner's (Learner::columns), then
+// the timings. The one list the CSV header, rows and tags come from.
+const std::vector<Column>& leading_columns() {
   static const std::vector<Column> table = {
       {"iteration", "train/iteration", true, [](const M& m) { return double(m.iteration); }},
       {"env_steps", "", true, [](const M& m) { return double(m.env_steps); }},
@@ -43,21 +44,11 @@ const std::vector<Column>& columns() {
       {"train_return", "train/return", false, [](const M& m) { return m.train_return; }},
       {"unstable_steps", "env/unstable_steps", true,
        [](const M& m) { return double(m.unstable_steps); }},
-      {"policy_loss", "ppo/policy_loss", false, [](const M& m) { return m.ppo.policy_loss; }},
-      {"value_loss", "ppo/value_loss", false, [](const M& m) { return m.ppo.value_loss; }},
-      {"entropy", "ppo/entropy", false, [](const M& m) { return m.ppo.entropy; }},
-      {"approx_kl", "ppo/approx_kl", false, [](const M& m) { return m.ppo.approx_kl; }},
-      {"clip_fraction", "ppo/clip_fraction", false, [](const M& m) { return m.ppo.clip_fraction; }},
-      {"grad_norm", "ppo/grad_norm", false, [](const M& m) { return m.ppo.grad_norm; }},
-      {"explained_variance", "ppo/explained_variance", false,
-       [](const M& m) { return m.ppo.explained_variance; }},
-      {"ratio_error", "ppo/ratio_error", false, [](const M& m) { return m.ppo.first_ratio_error; }},
-      {"minibatch_steps", "ppo/minibatch_steps", true,
-       [](const M& m) { return double(m.ppo.minibatch_steps); }},
-      {"learning_rate", "ppo/learning_rate", false, [](const M& m) { return m.learning_rate; }},
-      {"advantage_std", "ppo/advantage_std", false, [](const M& m) { return m.ppo.advantage_std; }},
-      {"action_std", "ppo/action_std", false, [](const M& m) { return m.ppo.action_std; }},
-      {"reward_divisor", "ppo/reward_divisor", false, [](const M& m) { return m.reward_divisor; }},
+  };
+  return table;
+}
+const std::vector<Column>& trailing_columns() {
+  static const std::vector<Column> table = {
       {"rollout_seconds", "perf/rollout_seconds", false,
        [](const M& m) { return m.rollout_seconds; }},
       {"update_seconds", "perf/update_seconds", false, [](const M& m) { return m.update_seconds; }},
@@ -65,11 +56,30 @@ const std::vector<Column>& columns() {
   return table;
 }
 
+// Every column of a run whose learner fills `learner`, in file order.
+std::vector<MetricColumn> all_columns(const std::vector<MetricColumn>& learner) {
+  std::vector<MetricColumn> out;
+  for (const Column& c : leading_columns()) out.push_back({c.name, c.tag, c.integer});
+  out.insert(out.end(), learner.begin(), learner.end());
+  for (const Column& c : trailing_columns()) out.push_back({c.name, c.tag, c.integer});
+  return out;
+}
+
+// A row's values in the same order.
+std::vector<double> row_values(const M& m) {
+  std::vector<double> out;
+  for (const Column& c : leading_columns()) out.push_back(c.value(m));
+  out.insert(out.end(), m.learner.begin(), m.learner.end());
+  for (const Column& c : trailing_columns()) out.push_back(c.value(m));
+  return out;
+}
+
 // Rewrites metrics.csv (atomically) with its header and the rows of iterations <= keep_until;
 // returns the env_steps of the last row kept, 0 when none is. An unterminated last line is
 // half a row (a kill during its write) and is dropped like the other rows not kept.
-int64_t keep_rows(const std::string& path, int64_t keep_until) {
-  std::string text = fmt::format("{}\n", fmt::join(metrics_columns(), ","));
+int64_t keep_rows(const std::string& path, int64_t keep_until,
+                  const std::vector<std::string>& header) {
+  std::string text = fmt::format("{}\n", fmt::join(header, ","));
   int64_t kept_env_steps = 0;
   const std::string old = fs::exists(path) ? read_file(path) : "";
   size_t number = 0;
@@ -99,26 +109,29 @@ std::string duration(double seconds) {
 
 }  // namespace
 
-std::vector<std::string> metrics_columns() {
+std::vector<std::string> metrics_columns(const std::vector<MetricColumn>& learner) {
   std::vector<std::string> names;
-  for (const Column& c : columns()) names.push_back(c.name);
+  for (const MetricColumn& c : all_columns(learner)) names.push_back(c.name);
   return names;
 }
 
-std::vector<std::string> metrics_tags() {
+std::vector<std::string> metrics_tags(const std::vector<MetricColumn>& learner) {
   std::vector<std::string> tags;
-  for (const Column& c : columns()) tags.push_back(c.tag);
+  for (const MetricColumn& c : all_columns(learner)) tags.push_back(c.tag);
   return tags;
 }
 
 bool is_timing_column(const std::string& name) {
-  for (const Column& c : columns())
-    if (name == c.name) return std::string(c.tag).rfind("perf/", 0) == 0;
+  for (const auto* table : {&leading_columns(), &trailing_columns()})
+    for (const Column& c : *table)
+      if (name == c.name) return std::string(c.tag).rfind("perf/", 0) == 0;
   return false;
 }
 
-MetricsLog::MetricsLog(const std::string& path, int64_t keep_until)
-    : kept_env_steps_(keep_rows(path, keep_until)),
+MetricsLog::MetricsLog(const std::string& path, int64_t keep_until,
+                       const std::vector<MetricColumn>& learner)
+    : columns_(all_columns(learner)),
+      kept_env_steps_(keep_rows(path, keep_until, metrics_columns(learner))),
       out_(path),
       events_(fs::path(path).parent_path().string()) {
   // TensorBoard drops the earlier files' events at steps >= this one: the rows not kept.
@@ -128,12 +141,16 @@ MetricsLog::MetricsLog(const std::string& path, int64_t keep_until)
 void MetricsLog::append(const IterationMetrics& m) {
   std::vector<std::pair<std::string, double>> scalars;
   std::string row;
-  for (size_t i = 0; i < columns().size(); ++i) {
-    const Column& c = columns()[i];
-    const double value = c.value(m);
+  const std::vector<double> values = row_values(m);
+  if (values.size() != columns_.size())
+    throw Error(fmt::format("a metrics row of {} values for {} columns", values.size(),
+                            columns_.size()));
+  for (size_t i = 0; i < columns_.size(); ++i) {
+    const MetricColumn& c = columns_[i];
+    const double value = values[i];
     row += (i ? "," : "") + (c.integer ? fmt::format("{}", static_cast<int64_t>(value))
                                        : fmt::format("{:.9g}", value));
-    if (*c.tag) scalars.emplace_back(c.tag, value);
+    if (!c.tag.empty()) scalars.emplace_back(c.tag, value);
   }
   out_.append(row + "\n");
   events_.scalars(m.env_steps, scalars);

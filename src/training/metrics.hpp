@@ -7,7 +7,7 @@
 #include <utility>
 #include <vector>
 
-#include "algorithms/ppo.hpp"
+#include "algorithms/learner.hpp"
 #include "common/files.hpp"
 #include "training/tensorboard.hpp"
 
@@ -25,33 +25,34 @@ struct IterationMetrics {
   int64_t unstable_steps = 0;       // env steps after a physics divergence (all trials)
   double rollout_seconds = 0;
   double update_seconds = 0;
-  double learning_rate = 0;
-  double reward_divisor = 1;  // rewards were divided by this (mean over trials; 1 = unscaled)
-  PpoStats ppo;
+  std::vector<double> learner;  // LearnerStats::values: one per column of the run's learner
 };
 
-// Column names, in file order.
-std::vector<std::string> metrics_columns();
+// Column names, in file order: the trainer's counters and success, the learner's columns,
+// then the trainer's timings.
+std::vector<std::string> metrics_columns(const std::vector<MetricColumn>& learner);
 // The TensorBoard tag of each column, in the same order ("area/name": train/, ppo/, perf/,
 // env/); empty for env_steps, which is the step itself.
-std::vector<std::string> metrics_tags();
+std::vector<std::string> metrics_tags(const std::vector<MetricColumn>& learner);
 // Columns that measure time (the perf/ area): they differ between otherwise identical runs.
 bool is_timing_column(const std::string& name);
 
 class MetricsLog {
  public:
-  // Opens the metrics.csv at path for appending, keeping only the rows of iterations
-  // <= keep_until (rows written after the last checkpoint of a killed run are dropped and
-  // re-run), and starts a new TensorBoard event file beside it. That file opens with a
-  // SessionLog START one step past the last row kept, so TensorBoard drops the dropped rows'
-  // events from the earlier files too.
-  MetricsLog(const std::string& path, int64_t keep_until);
+  // Opens the metrics.csv at path (the trainer's columns and `learner`'s) for appending,
+  // keeping only the rows of iterations <= keep_until (rows written after the last
+  // checkpoint of a killed run are dropped and re-run), and starts a new TensorBoard event
+  // file beside it. That file opens with a SessionLog START one step past the last row
+  // kept, so TensorBoard drops the dropped rows' events from the earlier files too.
+  MetricsLog(const std::string& path, int64_t keep_until,
+             const std::vector<MetricColumn>& learner);
   // One CSV row, and every column but env_steps as a scalar at step m.env_steps.
   void append(const IterationMetrics& m);
   // Further TensorBoard scalars at step env_steps (e.g. eval/test_success).
   void scalars(int64_t env_steps, const std::vector<std::pair<std::string, double>>& values);
 
  private:
+  std::vector<MetricColumn> columns_;
   int64_t kept_env_steps_;  // env_steps of the last row kept; 0 when none was
   AppendFile out_;
   EventFileWriter events_;

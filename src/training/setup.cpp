@@ -1,5 +1,8 @@
 #include "training/setup.hpp"
 
+#include <algorithm>
+
+#include "algorithms/ppo_learner.hpp"
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/runtime.hpp"
@@ -9,6 +12,19 @@
 
 namespace htrmrl {
 namespace {
+
+// Each training task's family index (first-appearance order): the groups of per-task
+// reward scaling.
+std::vector<int> task_families(const std::vector<Task>& tasks) {
+  std::vector<std::string> names;
+  std::vector<int> out;
+  for (const Task& t : tasks) {
+    auto it = std::find(names.begin(), names.end(), t.family);
+    if (it == names.end()) it = names.insert(names.end(), t.family);
+    out.push_back(static_cast<int>(it - names.begin()));
+  }
+  return out;
+}
 
 torch::Device parse_device(const std::string& name) {
   if (name == "cpu") return torch::kCPU;
@@ -51,6 +67,20 @@ Sampler make_sampler(const RunSetup& setup, int capacity) {
   const Config& c = setup.config;
   return Sampler(setup.benchmark, c.memory(), setup.slots, capacity, setup.device,
                  {c.env_threads, c.cached_acting, c.overlap_stepping, c.lanes});
+}
+
+std::unique_ptr<Learner> make_learner(const RunSetup& setup, Collective* group) {
+  const Config& c = setup.config;
+  PpoLearnerOptions options;
+  options.ppo = c.ppo_options();
+  options.lr = c.ppo.lr;
+  options.adam_eps = c.ppo.adam_eps;
+  options.anneal_lr = c.ppo.anneal_lr;
+  options.scale_rewards = parse_reward_scaling(c.ppo.scale_rewards);
+  options.seed = static_cast<uint64_t>(c.seed);
+  return std::make_unique<PpoLearner>(*setup.agent, options,
+                                      task_families(setup.benchmark.train_tasks), setup.device,
+                                      group);
 }
 
 }  // namespace htrmrl

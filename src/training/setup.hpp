@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "algorithms/learner.hpp"
+#include "common/collective.hpp"
 #include "envs/benchmark.hpp"
 #include "models/agent.hpp"
 #include "rollouts/sampler.hpp"
@@ -29,5 +31,9 @@ RunSetup make_setup(const Config& config);
 // The sampler a run's configuration asks for (threads, lanes, cached acting, overlapped
 // stepping), with room for `capacity` trials at once.
 Sampler make_sampler(const RunSetup& setup, int capacity);
+
+// The learner that trains the setup's agent (PPO), its optimisers made; with a group of ranks
+// every rank's learner updates together.
+std::unique_ptr<Learner> make_learner(const RunSetup& setup, Collective* group);
 
 }  // namespace htrmrl

@@ -1,10 +1,10 @@
 // The meta-training loop, read top to bottom:
 //   1. rollout: each of ppo.trials_per_iter slots plays one trial (env.episodes_per_trial
 //      episodes, fresh memory) on a train task drawn from the iteration's stream;
-//   2. advantages: rewards scaled (ppo.scale_rewards), then GAE over each trial as one path;
-//   3. update: the learning rate (annealed if ppo.anneal_lr), then ppo.epochs passes of
-//      ppo.minibatches minibatches, contexts rebuilt from the stored tokens and windows (so
-//      the first ratio is exactly 1), stopped early past ppo.target_kl;
+//   2-3. the learner's update (algorithms/learner.hpp; PPO's: rewards scaled, GAE over each
+//      trial as one path, the learning rate annealed, then ppo.epochs passes of
+//      ppo.minibatches minibatches, contexts rebuilt from the stored tokens and windows so
+//      the first ratio is exactly 1, stopped early past ppo.target_kl);
 //   4. the observation normaliser absorbs the iteration's observations, after the update;
 //   5. a metrics row and the progress line;
 //   6. every eval.every iterations and after the final one, a meta-test (test variations,
@@ -38,7 +38,6 @@
 #include <nlohmann/json.hpp>
 #include <spdlog/spdlog.h>
 
-#include "algorithms/reward_scaling.hpp"
 #include "common/error.hpp"
 #include "common/files.hpp"
 #include "common/finite.hpp"
@@ -83,19 +82,6 @@ torch::Tensor rollout_observations(const RolloutBuffer& buffer) {
   return obs;
 }
 
-// Each training task's family index (first-appearance order): the groups of per-task
-// reward scaling.
-std::vector<int> task_families(const std::vector<Task>& tasks) {
-  std::vector<std::string> names;
-  std::vector<int> out;
-  for (const Task& t : tasks) {
-    auto it = std::find(names.begin(), names.end(), t.family);
-    if (it == names.end()) it = names.insert(names.end(), t.family);
-    out.push_back(static_cast<int>(it - names.begin()));
-  }
-  return out;
-}
-
 // Refuses a world the configuration cannot be shared across; returns the config this rank
 // builds (its own CUDA device).
 Config rank_config(const Config& config, const World& world) {
@@ -114,17 +100,13 @@ class Trainer {
       : paths_{dir},
         world_(world),
         setup_(make_setup(rank_config(config, world))),
-        optimizer_(setup_.agent->parameters(),
-                   torch::optim::AdamOptions(config.ppo.lr).eps(config.ppo.adam_eps)),
-        sampler_(make_sampler(setup_, trials_of_rank(config))),
-        task_family_(task_families(setup_.benchmark.train_tasks)),
-        reward_scaler_(parse_reward_scaling(config.ppo.scale_rewards),
-                       *std::max_element(task_family_.begin(), task_family_.end()) + 1,
-                       config.ppo.gamma) {
-    if (!world.distributed()) return;
-    spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}/{}] %v", world.rank, world.size));
-    group_ = connect(world, config.dist.timeout_s, setup_.device);
-    check_same_config(*group_, to_toml(config));
+        sampler_(make_sampler(setup_, trials_of_rank(config))) {
+    if (world.distributed()) {
+      spdlog::set_pattern(fmt::format("[%H:%M:%S] [rank {}/{}] %v", world.rank, world.size));
+      group_ = connect(world, config.dist.timeout_s, setup_.device);
+      check_same_config(*group_, to_toml(config));
+    }
+    learner_ = make_learner(setup_, group_.get());
   }
 
   // The group of ranks; null for a single process.
@@ -136,11 +118,9 @@ class Trainer {
   // next one.
   void restore() {
     if (fs::exists(paths_.latest())) {
-      state_ = load_checkpoint(paths_.latest(), *setup_.agent, &optimizer_);
+      state_ = load_checkpoint(paths_.latest(), *setup_.agent, learner_.get());
       checkpoint_iteration_ = state_.iteration;
     }
-    if (state_.reward_statistics.defined())
-      reward_scaler_.load_state(state_.reward_statistics);
     if (group_) group_->barrier();
   }
 
@@ -154,7 +134,7 @@ class Trainer {
     Outputs out;
     if (writes_files()) {
       fs::create_directories(paths_.checkpoints());
-      out.log.emplace(paths_.metrics(), state_.iteration);
+      out.log.emplace(paths_.metrics(), state_.iteration, learner_->columns());
       out.evaluations.emplace(paths_.evaluations(), state_.iteration);
       out.progress.emplace(iterations);
     }
@@ -193,7 +173,6 @@ class Trainer {
   // the update (before any checkpoint), or a meta-test.
   void iterate(int64_t iterations, Outputs& out) {
     const Config& c = setup_.config;
-    const uint64_t seed = static_cast<uint64_t>(c.seed);
     const int64_t it = state_.iteration;
     IterationMetrics m;
     auto t0 = Clock::now();
@@ -205,21 +184,12 @@ class Trainer {
                                 c.env.episodes_per_trial, false, &buffer_);
     m.rollout_seconds = seconds_since(t0);
 
-    // 2-3. Advantages and update (LibTorch's generator seeded per iteration for dropout).
+    // 2-3. The learner's update from the iteration's trials.
     auto t1 = Clock::now();
-    std::vector<int> trial_family;
-    for (const TrialSpec& spec : specs) trial_family.push_back(task_family_[spec.task]);
-    m.reward_divisor = reward_scaler_.scale(buffer_, trial_family, group_.get());
-    compute_gae(buffer_, c.ppo.gamma, c.ppo.gae_lambda);
-    // Linear annealing is a function of the iteration alone, so a resumed run matches.
-    m.learning_rate = c.ppo.anneal_lr ? c.ppo.lr * (1.0 - static_cast<double>(it) / iterations)
-                                      : c.ppo.lr;
-    for (auto& group : optimizer_.param_groups())
-      static_cast<torch::optim::AdamOptions&>(group.options()).lr(m.learning_rate);
-    torch::manual_seed(derive_seed(seed, {kTagTorch, static_cast<uint64_t>(it) + 1}));
-    m.ppo = ppo_update(*setup_.agent, optimizer_, buffer_, c.ppo_options(),
-                       derive_seed(seed, {kTagShuffle, static_cast<uint64_t>(it)}),
-                       setup_.device, group_.get());
+    std::vector<int> trial_tasks;
+    for (const TrialSpec& spec : specs) trial_tasks.push_back(spec.task);
+    const LearnerStats learned = learner_->update({buffer_, trial_tasks, it, iterations});
+    m.learner = learned.values;
 
     // 4. Normaliser update, only now: the update must see the statistics the rollout saw
     // (every rank's observations, in trial order).
@@ -227,15 +197,15 @@ class Trainer {
     if (group_ && setup_.agent->normalizer()->enabled())
       observations = gather_rows(*group_, observations);
     setup_.agent->normalizer()->update(observations.to(setup_.device));
-    require_finite_state(*setup_.agent, optimizer_);
+    learner_->require_finite_state();
     m.update_seconds = seconds_since(t1);
 
     // 5. Bookkeeping over every rank's trials (the update counted every rank's steps).
     if (group_) results = gather_results(*group_, results, c.env.episodes_per_trial);
     state_.iteration = it + 1;
-    state_.env_steps += m.ppo.samples;
+    state_.env_steps += learned.samples;
     state_.wall_seconds += seconds_since(t0);
-    record(m, results, m.ppo.samples / seconds_since(t0));
+    record(m, results, learned.samples / seconds_since(t0));
     if (out.log) out.log->append(m);
     if (out.progress) out.progress->update(m);
 
@@ -252,10 +222,8 @@ class Trainer {
     }
 
     // 7. Checkpoint.
-    if (reward_scaler_.mode() != RewardScaling::kOff)
-      state_.reward_statistics = reward_scaler_.state();
     if (state_.iteration % c.train.checkpoint_every == 0 || last) {
-      if (writes_files()) save_checkpoint(paths_.latest(), *setup_.agent, optimizer_, state_);
+      if (writes_files()) save_checkpoint(paths_.latest(), *setup_.agent, learner_.get(), state_);
       checkpoint_iteration_ = state_.iteration;
     }
   }
@@ -338,11 +306,9 @@ class Trainer {
   RunPaths paths_;
   World world_;
   RunSetup setup_;
-  torch::optim::Adam optimizer_;
   Sampler sampler_;
+  std::unique_ptr<Learner> learner_;
   RolloutBuffer buffer_;
-  std::vector<int> task_family_;  // per training task: its family's index
-  RewardScaler reward_scaler_;
   TrainState state_;
   int64_t checkpoint_iteration_ = -1;  // of the last checkpoint written or loaded; -1: none
   std::unique_ptr<Collective> group_;
