@@ -205,13 +205,33 @@ TEST(ObsNormalizer, MergesBatchesLikeOnePass) {
 }
 
 TEST(Gaussian, LogProbAndEntropyMatchClosedForms) {
+  const DiagonalGaussian gaussian;
   PolicyOutput out{torch::tensor({{0.5f, -1.0f}}), torch::tensor({{std::log(2.0f), 0.0f}}), {}};
-  auto lp = gaussian_log_prob(out, torch::tensor({{1.5f, -1.0f}}));
+  auto lp = gaussian.log_prob(out, torch::tensor({{1.5f, -1.0f}}));
   const double expected = (-0.125 - std::log(2.0) - 0.5 * std::log(2 * M_PI)) +
                           (-0.5 * std::log(2 * M_PI));
   EXPECT_NEAR(lp.item<double>(), expected, 1e-5);
-  EXPECT_NEAR(gaussian_entropy(out).item<double>(),
+  EXPECT_NEAR(gaussian.entropy(out).item<double>(),
               std::log(2.0) + std::log(2 * M_PI * M_E), 1e-5);
+}
+
+// Acting's host-side draw and its log-density agree with the tensor log_prob the update uses;
+// the mode is the mean.
+TEST(Gaussian, HostDrawsMatchTheTensorLogDensity) {
+  const DiagonalGaussian gaussian;
+  PolicyOutput out{torch::tensor({{0.5f, -1.0f}, {0.0f, 2.0f}}),
+                   torch::tensor({{std::log(2.0f), 0.0f}, {-1.0f, 0.5f}}), {}};
+  Rng rng(3);
+  float action[2];
+  const double lp = gaussian.sample(out, 1, rng, action);
+  EXPECT_NEAR(lp,
+              gaussian.log_prob(out, torch::tensor({{0.0f, 0.0f}, {action[0], action[1]}}))[1]
+                  .item<double>(),
+              1e-5);
+  const double mode_lp = gaussian.mode(out, 0, action);
+  EXPECT_EQ(action[0], 0.5f);
+  EXPECT_EQ(action[1], -1.0f);
+  EXPECT_NEAR(mode_lp, gaussian.log_prob(out, out.mean)[0].item<double>(), 1e-5);
 }
 
 }  // namespace

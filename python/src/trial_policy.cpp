@@ -85,17 +85,16 @@ const std::vector<float>& TrialPolicy::act() {
     if (in_episode_[i]) memory_[i].sample(rng_[i], &windows_[static_cast<size_t>(i) * slots]);
   }
   PolicyOutput out = actor_.act(token_rows_.data(), windows_.data(), in_episode_.data());
-  const auto mean = out.mean.contiguous(), log_std = out.log_std.contiguous();
-  const float* m = mean.data_ptr<float>();
-  const float* ls = log_std.data_ptr<float>();
-  // As the Sampler chooses: the mean, or mean + std * noise from the row's own stream.
-  for (int i = 0; i < rows_; ++i)
-    for (int j = 0; j < a; ++j) {
-      const size_t at = static_cast<size_t>(i) * a + j;
-      const float noise =
-          deterministic_ || !in_episode_[i] ? 0.0f : static_cast<float>(rng_[i].normal());
-      actions_[at] = in_episode_[i] ? m[at] + std::exp(ls[at]) * noise : 0.0f;
-    }
+  out = {out.mean.contiguous(), out.log_std.contiguous(), out.value};
+  // As the Sampler chooses: the distribution's mode, or a draw from the row's own stream;
+  // rows between episodes get zeros.
+  const ActionDistribution& policy = run_->setup.agent->distribution();
+  for (int i = 0; i < rows_; ++i) {
+    float* action = &actions_[static_cast<size_t>(i) * a];
+    if (!in_episode_[i]) std::fill_n(action, a, 0.0f);
+    else if (deterministic_) policy.mode(out, i, action);
+    else policy.sample(out, i, rng_[i], action);
+  }
   acted_ = true;
   phase_ = Phase::kObserves;
   return actions_;

@@ -89,17 +89,18 @@ void require_finite_losses(const std::vector<double>& totals, int step) {
 
 // One part's clipped surrogate, value regression and entropy bonus (its share of the
 // minibatch's means), and its diagnostics: KL, losses, entropy, clipped share, action deviation.
-void part_loss(MinibatchPart& part, const MinibatchMeans& mean, const PpoOptions& options) {
+void part_loss(MinibatchPart& part, const ActionDistribution& policy, const MinibatchMeans& mean,
+               const PpoOptions& options) {
   auto advantage = part.advantage;
   if (options.normalize_advantages && mean.count() > 1) advantage = mean.standardise(advantage);
-  auto log_ratio = gaussian_log_prob(part.out, part.action) - part.old_log_prob;
+  auto log_ratio = policy.log_prob(part.out, part.action) - part.old_log_prob;
   part.ratio = log_ratio.exp();
   auto surrogate =
       torch::min(part.ratio * advantage,
                  part.ratio.clamp(1.0 - options.clip, 1.0 + options.clip) * advantage);
   auto policy_loss = -mean(surrogate);
   auto value_loss = 0.5 * mean((part.out.value - part.ret).pow(2));
-  auto entropy = mean(gaussian_entropy(part.out));
+  auto entropy = mean(policy.entropy(part.out));
   part.loss = policy_loss + options.value_coef * value_loss - options.entropy_coef * entropy;
   torch::NoGradGuard no_grad;
   part.diagnostics = {mean((part.ratio - 1.0) - log_ratio), policy_loss.detach(),
@@ -163,7 +164,7 @@ PpoStats ppo_update(Agent& agent, torch::optim::Optimizer& optimizer,
 
       // Clipped surrogate, value regression and entropy bonus; each part's share.
       for (MinibatchPart& part : parts)
-        if (!part.samples.empty()) part_loss(part, mean, options);
+        if (!part.samples.empty()) part_loss(part, agent.distribution(), mean, options);
       std::vector<std::vector<torch::Tensor>> diagnostics;
       for (const auto& part : parts) diagnostics.push_back(part.diagnostics);
       const std::vector<double> totals = mean.totals(diagnostics);

@@ -72,7 +72,7 @@ nlohmann::json measure(const std::string& kind, int k, int s, const CompareOptio
   // one, so a plain policy-gradient loss plus the value loss costs the same.
   auto step = [&] {
     auto out = agent->forward(context);
-    auto loss = -(gaussian_log_prob(out, actions) * advantages).mean() +
+    auto loss = -(agent->distribution().log_prob(out, actions) * advantages).mean() +
                 0.5 * (out.value - returns).pow(2).mean();
     optimizer.zero_grad();
     loss.backward();

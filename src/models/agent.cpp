@@ -35,15 +35,9 @@ void ObsNormalizerImpl::update(const torch::Tensor& obs) {
   count_.fill_(n);
 }
 
-torch::Tensor gaussian_log_prob(const PolicyOutput& out, const torch::Tensor& action) {
-  const double log_sqrt_2pi = 0.5 * std::log(2.0 * M_PI);
-  auto z = (action - out.mean) * torch::exp(-out.log_std);
-  return (-0.5 * z.pow(2) - out.log_std - log_sqrt_2pi).sum(-1);
-}
-
-torch::Tensor gaussian_entropy(const PolicyOutput& out) {
-  const double half_log_2pi_e = 0.5 * std::log(2.0 * M_PI * M_E);
-  return (out.log_std + half_log_2pi_e).sum(-1);
+const ActionDistribution& Agent::distribution() const {
+  static const DiagonalGaussian gaussian;
+  return gaussian;
 }
 
 }  // namespace htrmrl

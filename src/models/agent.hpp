@@ -1,5 +1,6 @@
 // The seam between memory and networks: an agent maps a batch of contexts (sampled token
-// sequences) to a Gaussian policy and a value. Baselines implement the same interface.
+// sequences) to a policy (the parameters of its action distribution) and a value. Baselines
+// implement the same interface.
 #pragma once
 
 #include <torch/torch.h>
@@ -8,15 +9,9 @@
 #include <string>
 
 #include "memory/context.hpp"
+#include "models/distribution.hpp"
 
 namespace htrmrl {
-
-// A diagonal Gaussian over raw actions plus the value estimate.
-struct PolicyOutput {
-  torch::Tensor mean;     // [B, act_dim]
-  torch::Tensor log_std;  // [B, act_dim]
-  torch::Tensor value;    // [B]
-};
 
 // Running mean and variance of observations (Welford, merged per batch). Frozen while a
 // rollout is collected and its update runs, so stored and recomputed log-probabilities agree.
@@ -44,6 +39,8 @@ class Agent : public torch::nn::Module {
   virtual ObsNormalizer& normalizer() = 0;
   // The `agent.kind` that builds this network; checkpoints record it.
   virtual std::string kind() const = 0;
+  // The distribution its policy outputs parameterise: a diagonal Gaussian unless overridden.
+  virtual const ActionDistribution& distribution() const;
 };
 
 // A context whose past slots arrive already summarised: the acting side of an agent whose
@@ -92,10 +89,5 @@ class RecurrentAgent : public Agent {
     return read(tokens, state);
   }
 };
-
-// Log-density of raw actions under the diagonal Gaussian, summed over action dims: [B].
-torch::Tensor gaussian_log_prob(const PolicyOutput& out, const torch::Tensor& action);
-// Entropy of the diagonal Gaussian, summed over action dims: [B].
-torch::Tensor gaussian_entropy(const PolicyOutput& out);
 
 }  // namespace htrmrl

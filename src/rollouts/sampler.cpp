@@ -1,7 +1,6 @@
 #include "rollouts/sampler.hpp"
 
 #include <algorithm>
-#include <cmath>
 #include <memory>
 #include <mutex>
 
@@ -10,7 +9,7 @@
 #include "common/collective.hpp"
 #include "common/error.hpp"
 #include "common/finite.hpp"
-#include "rollouts/actor.hpp"
+#include "rollouts/acting.hpp"
 
 namespace htrmrl {
 namespace {
@@ -63,6 +62,170 @@ void require_finite_trial(const std::vector<float>& tokens, const TrialRecord* r
   }
 }
 
+// Every trial's stream, memory, result and first observation on its task; the buffer's
+// records reserved.
+void begin_trials(const RolloutSetup& setup, VectorEnv& envs, RolloutState& s,
+                  const std::vector<Task>& tasks, const std::vector<TrialSpec>& specs,
+                  const MemoryOptions& memory) {
+  const int o = setup.spec.obs_dim, a = setup.spec.act_dim, capacity = envs.size();
+  s.n = static_cast<int>(specs.size());
+  s.results.resize(s.n);
+  s.episode.assign(s.n, 0);
+  s.active.assign(capacity, 0);
+  s.obs.resize(static_cast<size_t>(capacity) * o);
+  s.actions.assign(static_cast<size_t>(capacity) * a, 0.0f);
+  s.steps.resize(capacity);
+  s.windows.resize(static_cast<size_t>(s.n) * setup.slots);
+  s.log_probs.resize(s.n);
+  s.values.resize(s.n);
+  if (RolloutBuffer* buffer = setup.buffer) {
+    buffer->layout = setup.layout;
+    buffer->slots = setup.slots;
+    buffer->seq_len = memory.seq_len;
+    buffer->trials.assign(s.n, TrialRecord{});
+    // Episodes that run to the step limit fill the reservation exactly.
+    for (auto& t : buffer->trials) t.reserve(setup.episodes * setup.spec.max_episode_steps, a);
+  }
+  for (int i = 0; i < s.n; ++i) {
+    s.rng.emplace_back(specs[i].seed);
+    s.memory.emplace_back(setup.layout, memory, setup.slots);
+    s.results[i].task = specs[i].task;
+    s.results[i].success.assign(setup.episodes, 0);
+    s.results[i].returns.assign(setup.episodes, 0.0f);
+    Env& env = envs.env(i);
+    env.set_task(tasks.at(specs[i].task));
+    env.reset(s.rng[i].next(), &s.obs[static_cast<size_t>(i) * o]);
+    s.memory[i].begin_episode(&s.obs[static_cast<size_t>(i) * o]);
+    s.active[i] = 1;
+  }
+}
+
+// The group's policy at this step: windows drawn for its active trials, one acting pass,
+// then each active trial's action (the mode, or a draw from its own stream) and log-density.
+void choose(const RolloutSetup& setup, RolloutState& s, RolloutGroup& group) {
+  const int b = group.begin, e = group.end, a = setup.spec.act_dim;
+  for (int i = b; i < e; ++i)
+    if (s.active[i])
+      s.memory[i].sample(s.rng[i], &s.windows[static_cast<size_t>(i) * setup.slots]);
+  PolicyOutput out = group.acting->act(s, b, e);
+  out = {out.mean.contiguous(), out.log_std.contiguous(), out.value.contiguous()};
+  const float* value = out.value.data_ptr<float>();
+  for (int i = b; i < e; ++i) {
+    if (!s.active[i]) continue;
+    float* action = &s.actions[static_cast<size_t>(i) * a];
+    const double log_prob = setup.deterministic
+                                ? setup.distribution.mode(out, i - b, action)
+                                : setup.distribution.sample(out, i - b, s.rng[i], action);
+    s.log_probs[i] = static_cast<float>(log_prob);
+    s.values[i] = value[i - b];
+  }
+}
+
+// The group's environments stepped (on the pool, from whichever thread calls). Only this
+// group's rows of active, actions, obs and steps are touched: the other group's are free.
+void step(VectorEnv& envs, RolloutState& s, RolloutGroup& group) {
+  envs.step(group.begin, group.end, s.active, s.actions.data(), s.obs.data(), s.steps.data());
+}
+
+// One trial's step into its buffer record: the windows it read, its action, log-density,
+// value and reward.
+void record_step(const RolloutSetup& setup, RolloutState& s, int i) {
+  TrialRecord& rec = setup.buffer->trials[i];
+  const float* act = &s.actions[static_cast<size_t>(i) * setup.spec.act_dim];
+  rec.record_windows(&s.windows[static_cast<size_t>(i) * setup.slots], setup.slots,
+                     s.memory[i].episode_begin());
+  rec.actions.insert(rec.actions.end(), act, act + setup.spec.act_dim);
+  rec.log_probs.push_back(s.log_probs[i]);
+  rec.values.push_back(s.values[i]);
+  rec.rewards.push_back(s.steps[i].reward);
+}
+
+// The group's step recorded and remembered; each trial moves to its next episode or ends.
+void record(const RolloutSetup& setup, VectorEnv& envs, RolloutState& s, RolloutGroup& group) {
+  const int b = group.begin, e = group.end, o = setup.spec.obs_dim, a = setup.spec.act_dim;
+  // Embeddings of this step for the hook, computed only when some episode just ended.
+  torch::Tensor embedding;
+  if (setup.on_episode_end)
+    for (int i = b; i < e && !embedding.defined(); ++i)
+      if (s.active[i] && (s.steps[i].terminated || s.steps[i].truncated))
+        embedding = group.acting->embedding();
+  for (int i = b; i < e; ++i) {
+    if (!s.active[i]) continue;
+    const StepResult& r = s.steps[i];
+    const float* act = &s.actions[static_cast<size_t>(i) * a];
+    float* next_obs = &s.obs[static_cast<size_t>(i) * o];
+    TrialResult& res = s.results[i];
+    res.returns[s.episode[i]] += r.reward;
+    res.success[s.episode[i]] |= r.success ? 1 : 0;
+    res.unstable_steps += r.unstable ? 1 : 0;
+    if (setup.buffer) record_step(setup, s, i);
+    // The token keeps the action the environment executed (clipped): bounded inputs.
+    for (int j = 0; j < a; ++j)
+      group.clipped[j] = std::clamp(act[j], setup.spec.action_low, setup.spec.action_high);
+    const bool episode_end = r.terminated || r.truncated;
+    s.memory[i].push_step(group.clipped.data(), r.reward, episode_end, next_obs);
+    if (!episode_end) continue;
+    if (embedding.defined()) {
+      std::lock_guard<std::mutex> lock(s.hook_mutex);
+      (*setup.on_episode_end)(i, s.episode[i], embedding[i - b]);
+    }
+    if (++s.episode[i] == setup.episodes) {
+      s.active[i] = 0;
+      --group.remaining;
+      if (setup.buffer) setup.buffer->trials[i].tokens = s.memory[i].tokens();
+      continue;
+    }
+    envs.env(i).reset(s.rng[i].next(), next_obs);
+    s.memory[i].begin_episode(next_obs);
+  }
+}
+
+// One group's trials to the end, on the thread that calls it.
+void play(const RolloutSetup& setup, VectorEnv& envs, RolloutState& s, RolloutGroup& group) {
+  while (group.remaining > 0) {
+    choose(setup, s, group);
+    step(envs, s, group);
+    record(setup, envs, s, group);
+  }
+}
+
+// Each lane plays its group on its own thread, with this thread's LibTorch settings
+// (intra-op threads, no autograd), which are per thread.
+void play_lanes(const RolloutSetup& setup, VectorEnv& envs, RolloutState& s, ThreadPool& lanes) {
+  lanes.parallel_for(static_cast<int>(s.groups.size()), [&](int g) {
+    at::init_num_threads();
+    torch::NoGradGuard lane_no_grad;
+    play(setup, envs, s, s.groups[g]);
+  });
+}
+
+// Two groups in a pipeline: while one group's environments step on the background thread,
+// this thread chooses the other's actions. Invariant at the top of the loop: group g has
+// its actions.
+void play_overlapped(const RolloutSetup& setup, VectorEnv& envs, RolloutState& s,
+                     BackgroundTask& background) {
+  // An exception must not leave the background thread writing into freed state.
+  struct WaitOnExit {
+    BackgroundTask& task;
+    ~WaitOnExit() {
+      try {
+        task.wait();
+      } catch (...) {
+      }
+    }
+  } wait_on_exit{background};
+  choose(setup, s, s.groups[0]);
+  for (int g = 0; s.groups[0].remaining + s.groups[1].remaining > 0; g = 1 - g) {
+    RolloutGroup &now = s.groups[g], &other = s.groups[1 - g];
+    if (now.remaining > 0) background.start([&] { step(envs, s, now); });
+    if (other.remaining > 0) choose(setup, s, other);
+    if (now.remaining > 0) {
+      background.wait();
+      record(setup, envs, s, now);
+    }
+  }
+}
+
 }  // namespace
 
 Sampler::Sampler(const Benchmark& benchmark, MemoryOptions memory, int slots, int capacity,
@@ -85,246 +248,51 @@ std::vector<TrialResult> Sampler::run(Agent& agent, const std::vector<Task>& tas
                                       const EpisodeEndHook* on_episode_end) {
   const int n = static_cast<int>(specs.size());
   if (n > capacity()) throw Error("sampler asked for more trials than it has environments");
-  const EnvSpec& spec = envs_.spec();
-  const int o = spec.obs_dim, a = spec.act_dim, d = layout_.size();
   torch::NoGradGuard no_grad;
   agent.eval();  // acting never uses dropout; the PPO update switches training mode back on
+  const RolloutSetup setup{envs_.spec(),  layout_, slots_,  episodes, deterministic,
+                           agent.distribution(), buffer, on_episode_end};
+  RolloutState state;
+  begin_trials(setup, envs_, state, tasks, specs, memory_options_);
 
-  // Per-slot state: task, private random stream, memory, progress.
-  std::vector<Rng> rng;
-  std::vector<TrialMemory> memory;
-  std::vector<TrialResult> results(n);
-  std::vector<int> episode(n, 0);
-  std::vector<char> active(capacity(), 0);
-  std::vector<float> obs(static_cast<size_t>(capacity()) * o);
-  std::vector<float> actions(static_cast<size_t>(capacity()) * a, 0.0f);
-  std::vector<StepResult> steps(capacity());
-  std::vector<Window> windows(static_cast<size_t>(n) * slots_);
-  if (buffer) {
-    buffer->layout = layout_;
-    buffer->slots = slots_;
-    buffer->seq_len = memory_options_.seq_len;
-    buffer->trials.assign(n, TrialRecord{});
-    // Episodes that run to the step limit fill the reservation exactly.
-    for (auto& t : buffer->trials) t.reserve(episodes * spec.max_episode_steps, a);
-  }
-  for (int i = 0; i < n; ++i) {
-    rng.emplace_back(specs[i].seed);
-    memory.emplace_back(layout_, memory_options_, slots_);
-    results[i].task = specs[i].task;
-    results[i].success.assign(episodes, 0);
-    results[i].returns.assign(episodes, 0.0f);
-    Env& env = envs_.env(i);
-    env.set_task(tasks.at(specs[i].task));
-    env.reset(rng[i].next(), &obs[static_cast<size_t>(i) * o]);
-    memory[i].begin_episode(&obs[static_cast<size_t>(i) * o]);
-    active[i] = 1;
-  }
-
-  // A recurrent agent (RL^2) keeps one state per slot instead of reading contexts: zeros at
-  // the trial's start (every slot plays one fresh trial), then every token of the trial in
-  // buffer order, one at a time. fed[i] counts the tokens slot i's state has read.
-  auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent);
-  torch::Tensor state;
-  std::vector<int> fed(n, 0);
-  if (recurrent) state = recurrent->initial_state(n);
-  // The tokens [n, d] at index fed[i] of each slot flagged in `take` (zeros elsewhere).
-  auto next_tokens = [&](const std::vector<char>& take) {
-    auto t = torch::zeros({n, d});
-    float* p = t.data_ptr<float>();
-    for (int i = 0; i < n; ++i)
-      if (take[i])
-        std::copy_n(memory[i].tokens().data() + static_cast<size_t>(fed[i]) * d, d,
-                    p + static_cast<size_t>(i) * d);
-    return t.to(device_);
-  };
-
-  // Context agents act through one Actor per group of rows (the file comment of
-  // sampler.hpp): one group, a lane per group, or two overlapped halves.
-  struct Group {
-    int begin = 0, end = 0, remaining = 0;  // rows [begin, end), of which `remaining` active
-    std::unique_ptr<Actor> actor;
-    std::vector<float> clipped;  // scratch: one action clipped to the action space
-  };
-  const bool lanes = !recurrent && options_.lanes > 1 && n >= 2;
-  const bool overlap = !recurrent && !lanes && options_.overlap && n >= 2;
+  // Groups of trials, each with its acting (the file comment of sampler.hpp): one group, a
+  // lane per group, or two overlapped halves; a recurrent agent's trials act as one.
+  const bool per_trial = acts_per_trial(agent);
+  const bool lanes = per_trial && options_.lanes > 1 && n >= 2;
+  const bool overlap = per_trial && !lanes && options_.overlap && n >= 2;
   const int num_groups = lanes ? std::min(options_.lanes, n) : overlap ? 2 : 1;
-  std::vector<Group> groups(num_groups);
+  const ActingOptions acting{slots_, memory_options_.seq_len, layout_, device_,
+                             options_.cache_summaries};
+  state.groups.resize(num_groups);
   for (int g = 0; g < num_groups; ++g) {
-    Group& group = groups[g];
+    RolloutGroup& group = state.groups[g];
     const auto [first, last] = rank_block(n, g, num_groups);
     group.begin = static_cast<int>(first);
     group.end = static_cast<int>(last);
     group.remaining = group.end - group.begin;
-    group.clipped.resize(a);
-    if (!recurrent)
-      group.actor = std::make_unique<Actor>(agent, group.end - group.begin, slots_,
-                                            memory_options_.seq_len, layout_, device_,
-                                            options_.cache_summaries);
+    group.clipped.resize(layout_.act_dim);
+    group.acting = make_acting(agent, group.begin, group.end, acting);
   }
-  std::mutex hook_mutex;  // lanes report episode ends one at a time
-  std::vector<const float*> token_rows(n);
-  std::vector<float> log_probs(n), values(n);
-  const double log_sqrt_2pi = 0.5 * std::log(2.0 * M_PI);
 
-  // The group's policy at this step, then its actions and their log-densities.
-  auto choose = [&](Group& group) {
-    const int b = group.begin, e = group.end;
-    PolicyOutput out;
-    if (recurrent) {
-      // Windows are still recorded: the current window's end - 1 is the step's token.
-      for (int i = 0; i < n; ++i)
-        if (active[i]) memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
-      // Catch up on the previous episode's terminal token (no action follows it) where a
-      // new episode has begun: those slots advance, the others keep their state.
-      std::vector<char> behind(n, 0);
-      bool any = false;
-      for (int i = 0; i < n; ++i)
-        if (active[i] && memory[i].num_tokens() - fed[i] > 1) behind[i] = any = 1;
-      if (any) {
-        auto next = recurrent->unroll(next_tokens(behind).unsqueeze(1), state).select(1, 0);
-        auto keep = torch::from_blob(behind.data(), {n, 1}, torch::kChar).to(torch::kBool);
-        state = torch::where(keep.to(device_), next, state);
-        for (int i = 0; i < n; ++i) fed[i] += behind[i];
-      }
-      // The current state's token: one recurrent step for every slot (finished slots read
-      // zeros; their outputs are unused).
-      out = recurrent->step(next_tokens(active), state);
-      out = {out.mean.to(torch::kCPU), out.log_std.to(torch::kCPU), out.value.to(torch::kCPU)};
-      for (int i = 0; i < n; ++i) fed[i] += active[i];
-    } else {
-      // Windows of every active row, then one batched forward pass.
-      for (int i = b; i < e; ++i) {
-        token_rows[i] = memory[i].tokens().data();
-        if (active[i]) memory[i].sample(rng[i], &windows[static_cast<size_t>(i) * slots_]);
-      }
-      out = group.actor->act(token_rows.data() + b,
-                             windows.data() + static_cast<size_t>(b) * slots_, active.data() + b);
-    }
-    // Actions: the mean, or mean + std * noise from each row's own stream, and their
-    // log-density (as gaussian_log_prob computes it). Output row r is trial b + r.
-    out = {out.mean.contiguous(), out.log_std.contiguous(), out.value.contiguous()};
-    const float* mean = out.mean.data_ptr<float>();
-    const float* log_std = out.log_std.data_ptr<float>();
-    const float* value = out.value.data_ptr<float>();
-    for (int i = b; i < e; ++i) {
-      if (!active[i]) continue;
-      double log_prob = 0.0;
-      for (int j = 0; j < a; ++j) {
-        const size_t at = static_cast<size_t>(i - b) * a + j;
-        const float noise = deterministic ? 0.0f : static_cast<float>(rng[i].normal());
-        actions[static_cast<size_t>(i) * a + j] = mean[at] + std::exp(log_std[at]) * noise;
-        log_prob += -0.5 * noise * noise - log_std[at] - log_sqrt_2pi;
-      }
-      log_probs[i] = static_cast<float>(log_prob);
-      values[i] = value[i - b];
-    }
-  };
-
-  // Step the group's environments (on the pool, from whichever thread calls). Only this
-  // group's rows of active, actions, obs and steps are touched: the other group's are free.
-  auto step = [&](Group& group) {
-    envs_.step(group.begin, group.end, active, actions.data(), obs.data(), steps.data());
-  };
-
-  // Record, remember, and move to the next episode or finish the trial.
-  auto record = [&](Group& group) {
-    const int b = group.begin, e = group.end;
-    // Embeddings of this step for the hook, computed only when some episode just ended.
-    torch::Tensor embedding;
-    if (on_episode_end)
-      for (int i = b; i < e && !embedding.defined(); ++i)
-        if (active[i] && (steps[i].terminated || steps[i].truncated))
-          embedding = recurrent ? state.to(torch::kCPU) : group.actor->embedding();
-    for (int i = b; i < e; ++i) {
-      if (!active[i]) continue;
-      const StepResult& r = steps[i];
-      const float* act = &actions[static_cast<size_t>(i) * a];
-      float* next_obs = &obs[static_cast<size_t>(i) * o];
-      TrialResult& res = results[i];
-      res.returns[episode[i]] += r.reward;
-      res.success[episode[i]] |= r.success ? 1 : 0;
-      res.unstable_steps += r.unstable ? 1 : 0;
-      if (buffer) {
-        TrialRecord& rec = buffer->trials[i];
-        const Window* w = &windows[static_cast<size_t>(i) * slots_];
-        rec.record_windows(w, slots_, memory[i].episode_begin());
-        rec.actions.insert(rec.actions.end(), act, act + a);
-        rec.log_probs.push_back(log_probs[i]);
-        rec.values.push_back(values[i]);
-        rec.rewards.push_back(r.reward);
-      }
-      // The token keeps the action the environment executed (clipped): bounded inputs.
-      for (int j = 0; j < a; ++j)
-        group.clipped[j] = std::clamp(act[j], spec.action_low, spec.action_high);
-      const bool episode_end = r.terminated || r.truncated;
-      memory[i].push_step(group.clipped.data(), r.reward, episode_end, next_obs);
-      if (!episode_end) continue;
-      if (embedding.defined()) {
-        std::lock_guard<std::mutex> lock(hook_mutex);
-        (*on_episode_end)(i, episode[i], embedding[i - b]);
-      }
-      if (++episode[i] == episodes) {
-        active[i] = 0;
-        --group.remaining;
-        if (buffer) buffer->trials[i].tokens = memory[i].tokens();
-        continue;
-      }
-      envs_.env(i).reset(rng[i].next(), next_obs);
-      memory[i].begin_episode(next_obs);
-    }
-  };
-
-  // One group's trials to the end, on the thread that calls it.
-  auto play = [&](Group& group) {
-    while (group.remaining > 0) {
-      choose(group);
-      step(group);
-      record(group);
-    }
-  };
-
+  // Play every trial to its end.
   if (lanes) {
-    // Each lane plays its group on its own thread, with this thread's LibTorch settings
-    // (intra-op threads, no autograd), which are per thread.
     if (!lanes_) lanes_ = std::make_unique<ThreadPool>(options_.lanes);
-    lanes_->parallel_for(num_groups, [&](int g) {
-      at::init_num_threads();
-      torch::NoGradGuard lane_no_grad;
-      play(groups[g]);
-    });
+    play_lanes(setup, envs_, state, *lanes_);
   } else if (!overlap) {
-    play(groups[0]);
+    play(setup, envs_, state, state.groups[0]);
   } else {
-    // The pipeline. Invariant at the top of the loop: group g has its actions.
     if (!background_) background_ = std::make_unique<BackgroundTask>();
-    // An exception must not leave the background thread writing into freed locals.
-    struct WaitOnExit {
-      BackgroundTask& task;
-      ~WaitOnExit() {
-        try {
-          task.wait();
-        } catch (...) {
-        }
-      }
-    } wait_on_exit{*background_};
-    choose(groups[0]);
-    for (int g = 0; groups[0].remaining + groups[1].remaining > 0; g = 1 - g) {
-      Group &now = groups[g], &other = groups[1 - g];
-      if (now.remaining > 0) background_->start([&step, &now] { step(now); });
-      if (other.remaining > 0) choose(other);
-      if (now.remaining > 0) {
-        background_->wait();
-        record(now);
-      }
-    }
+    play_overlapped(setup, envs_, state, *background_);
   }
+
+  // The trials' numbers checked, the buffer indexed.
   for (int i = 0; i < n; ++i)
-    require_finite_trial(memory[i].tokens(), buffer ? &buffer->trials[i] : nullptr, layout_,
+    require_finite_trial(state.memory[i].tokens(), buffer ? &buffer->trials[i] : nullptr,
+                         layout_,
                          fmt::format("trial {} (task #{} '{}' of {})", i + 1, specs[i].task,
                                      tasks[specs[i].task].name, benchmark_name_));
   if (buffer) buffer->index();
-  return results;
+  return std::move(state.results);
 }
 
 }  // namespace htrmrl

@@ -1,5 +1,7 @@
 // Runs trials: each slot plays one trial of E episodes on its task with a fresh memory, all
 // slots batched into one forward pass per step and stepped in parallel on the thread pool.
+// run() is a list of stages over a RolloutSetup and a RolloutState (rollout_state.hpp); the
+// agent's kind enters only through its Acting (acting.hpp) and ActionDistribution.
 // Context agents (not RL^2, whose state is one batch) may split the slots into groups:
 //   lanes    L contiguous groups, each acting for its slots and stepping their environments
 //            on its own thread: every core acts and steps (SamplerOptions::lanes > 1);
@@ -10,7 +12,6 @@
 #pragma once
 
 #include <cstdint>
-#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -18,15 +19,10 @@
 #include "envs/vector_env.hpp"
 #include "memory/rollout_buffer.hpp"
 #include "models/agent.hpp"
+#include "rollouts/rollout_state.hpp"
 #include "rollouts/trial_result.hpp"
 
 namespace htrmrl {
-
-// Called at the last step of every episode with the embedding the agent acted on there
-// (Agent::embed of that step's context; a recurrent agent's state after reading the step's
-// token): trial = index into the specs, episode = index within the trial, embedding [d] (CPU).
-using EpisodeEndHook =
-    std::function<void(int trial, int episode, const torch::Tensor& embedding)>;
 
 // How a Sampler spreads its work over threads.
 struct SamplerOptions {
