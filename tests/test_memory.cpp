@@ -1,7 +1,11 @@
 // Trial memory: token layout, window sampling rules, masking, and trial boundaries.
 #include <gtest/gtest.h>
 
+#include <set>
+
+#include "common/error.hpp"
 #include "memory/trial_memory.hpp"
+#include "memory/trial_replay.hpp"
 
 namespace htrmrl {
 namespace {
@@ -161,6 +165,50 @@ TEST(TrialMemory, PerEpisodeSlotsAreCappedByTrialLength) {
   o.episodes = 25;
   EXPECT_EQ(context_slots(o, 4), 4);
   EXPECT_EQ(context_slots(o, 40), 25);
+}
+
+// A trial record of `task` whose one reward tells the trials apart.
+TrialRecord replay_trial(int task, float id) {
+  TrialRecord t;
+  t.task = task;
+  t.rewards = {id};
+  return t;
+}
+
+TEST(TrialReplay, KeepsTheNewestTrialsOfEachTask) {
+  TrialReplay replay(2, 3);
+  for (int i = 0; i < 5; ++i) replay.add(replay_trial(0, static_cast<float>(i)));
+  replay.add(replay_trial(1, 100.0f));
+  EXPECT_EQ(replay.size(0), 3);
+  EXPECT_EQ(replay.size(1), 1);
+  // FIFO: trials 0 and 1 of task 0 were dropped.
+  Rng rng(1);
+  for (const TrialRecord* t : replay.sample(0, 50, rng)) EXPECT_GE(t->rewards[0], 2.0f);
+}
+
+TEST(TrialReplay, SamplesOnlyTheAskedTaskFromTheGivenStream) {
+  TrialReplay replay(3, 10);
+  RolloutBuffer buffer;
+  for (int i = 0; i < 30; ++i) buffer.trials.push_back(replay_trial(i % 3, static_cast<float>(i)));
+  replay.add(buffer);
+  Rng a(7), b(7);
+  const auto first = replay.sample(1, 40, a), again = replay.sample(1, 40, b);
+  std::set<float> seen;
+  for (size_t i = 0; i < first.size(); ++i) {
+    EXPECT_EQ(first[i]->task, 1);
+    EXPECT_EQ(first[i], again[i]);  // the same stream, the same draws
+    seen.insert(first[i]->rewards[0]);
+  }
+  EXPECT_GT(seen.size(), 5u);  // uniform over the task's 10 trials, not one of them
+}
+
+TEST(TrialReplay, RefusesUnknownOrEmptyTasks) {
+  TrialReplay replay(2, 4);
+  Rng rng(1);
+  EXPECT_THROW(replay.add(replay_trial(2, 0.0f)), Error);
+  EXPECT_THROW(replay.add(replay_trial(-1, 0.0f)), Error);
+  EXPECT_THROW(replay.sample(0, 1, rng), Error);
+  EXPECT_THROW(TrialReplay(0, 4), Error);
 }
 
 }  // namespace

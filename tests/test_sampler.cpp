@@ -43,6 +43,7 @@ TEST(Sampler, RecordsEveryStepWithItsWindows) {
   ASSERT_EQ(buffer.size(), 2 * 2 * 20);
   for (int32_t trial = 0; trial < 2; ++trial) {
     const TrialRecord& t = buffer.trials[trial];
+    EXPECT_EQ(t.task, trial);  // the specs' tasks: 0, then 1
     EXPECT_EQ(t.steps(), 40);
     EXPECT_EQ(t.tokens.size(), static_cast<size_t>(2 * 21 * s.layout.size()));
     // Step 25 is step 5 of episode 2: its past slot holds a window of episode 1 (tokens

@@ -7,6 +7,7 @@
 namespace htrmrl {
 
 void TrialRecord::clear() {
+  task = -1;
   tokens.clear();
   draws.clear();
   draw_episode_begin.clear();

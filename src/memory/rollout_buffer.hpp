@@ -14,6 +14,7 @@
 namespace htrmrl {
 
 struct TrialRecord {
+  int task = -1;                  // the task it played: index into the tasks it was run on
   std::vector<float> tokens;      // the trial's token buffer at its end
   std::vector<Window> draws;      // [draws * (slots - 1)]: the past windows of each draw
   std::vector<int32_t> draw_episode_begin;  // [draws]: first token of the draw's episode

@@ -90,6 +90,7 @@ void begin_trials(const RolloutSetup& setup, VectorEnv& envs, RolloutState& s,
     s.rng.emplace_back(specs[i].seed);
     s.memory.emplace_back(setup.layout, memory, setup.slots);
     s.results[i].task = specs[i].task;
+    if (setup.buffer) setup.buffer->trials[i].task = specs[i].task;
     s.results[i].success.assign(setup.episodes, 0);
     s.results[i].returns.assign(setup.episodes, 0.0f);
     Env& env = envs.env(i);
