@@ -47,5 +47,6 @@ const TabletopTask& coffee_pull_task();
 const TabletopTask& hand_insert_task();
 const TabletopTask& bin_picking_task();
 const TabletopTask& dial_turn_task();
+const TabletopTask& soccer_task();
 
 }  // namespace htrmrl::tabletop
