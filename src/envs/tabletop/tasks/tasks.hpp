@@ -48,5 +48,6 @@ const TabletopTask& hand_insert_task();
 const TabletopTask& bin_picking_task();
 const TabletopTask& dial_turn_task();
 const TabletopTask& soccer_task();
+const TabletopTask& pick_out_of_hole_task();
 
 }  // namespace htrmrl::tabletop
