@@ -49,5 +49,6 @@ const TabletopTask& bin_picking_task();
 const TabletopTask& dial_turn_task();
 const TabletopTask& soccer_task();
 const TabletopTask& pick_out_of_hole_task();
+const TabletopTask& peg_unplug_side_task();
 
 }  // namespace htrmrl::tabletop
