@@ -50,5 +50,7 @@ const TabletopTask& dial_turn_task();
 const TabletopTask& soccer_task();
 const TabletopTask& pick_out_of_hole_task();
 const TabletopTask& peg_unplug_side_task();
+const TabletopTask& assembly_task();
+const TabletopTask& disassemble_task();
 
 }  // namespace htrmrl::tabletop
