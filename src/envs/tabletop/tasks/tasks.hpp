@@ -52,5 +52,6 @@ const TabletopTask& pick_out_of_hole_task();
 const TabletopTask& peg_unplug_side_task();
 const TabletopTask& assembly_task();
 const TabletopTask& disassemble_task();
+const TabletopTask& box_close_task();
 
 }  // namespace htrmrl::tabletop
