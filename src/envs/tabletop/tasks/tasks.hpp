@@ -53,5 +53,6 @@ const TabletopTask& peg_unplug_side_task();
 const TabletopTask& assembly_task();
 const TabletopTask& disassemble_task();
 const TabletopTask& box_close_task();
+const TabletopTask& hammer_task();
 
 }  // namespace htrmrl::tabletop
