@@ -54,5 +54,6 @@ const TabletopTask& assembly_task();
 const TabletopTask& disassemble_task();
 const TabletopTask& box_close_task();
 const TabletopTask& hammer_task();
+const TabletopTask& stick_push_task();
 
 }  // namespace htrmrl::tabletop
