@@ -55,5 +55,6 @@ const TabletopTask& disassemble_task();
 const TabletopTask& box_close_task();
 const TabletopTask& hammer_task();
 const TabletopTask& stick_push_task();
+const TabletopTask& stick_pull_task();
 
 }  // namespace htrmrl::tabletop
