@@ -11,11 +11,11 @@ namespace {
 
 constexpr Vec3 kRing{0.0, 0.6, nut::kRestZ};
 
-class Assembly final : public TaskOn<Assembly, nut::NutAndPeg> {
+class Assembly final : public TaskOn<Assembly, FreeObjectAndMarker> {
  public:
   // ring (x, y, z), fixed; the peg's top (x, y, z), behind it.
   Assembly()
-      : TaskOn(nut::NutAndPeg(
+      : TaskOn(nut::nut_and_peg(
             {{kRing.x, kRing.y, kRing.z, -0.1, 0.75, nut::kPegTop},
              {kRing.x, kRing.y, kRing.z, 0.1, 0.85, nut::kPegTop}})) {}
   const char* name() const override { return "assembly"; }
@@ -27,31 +27,21 @@ class Assembly final : public TaskOn<Assembly, nut::NutAndPeg> {
     piece_.place(m, d, ep.obj_init, ep.goal - Vec3{0.0, 0.0, nut::kPegTop});
   }
 
-  // (2 grab + 6 in) x upright, 10 on success. grab: the medium-density caging of the snapped
-  // handle (r 0.015, pad 0.02, reach 0.01, xz 0.01). in: 0.1 when the ring is lifted or on the
+  // nut::scores with the medium-density caging. in: 0.1 when the ring is lifted or on the
   // peg's axis, plus 0.9 tol(|(e.x, e.y, h - ring.z) (1, 1, 3)|; [0, 0.02], margin 0.4), with
   // e = peg top - ring and h a funnel height (0 on the axis, rising away from it) that makes
   // the ring go over the peg before it comes down.
   Scores score(const Frame& f, const Episode& ep) const override {
-    Scores s;
-    const Vec3 handle = vec3(f.obs + 4);
     const Vec3 ring = nut::ring_centre(f.obs + 4);
     const Vec3 e = ep.goal - ring;
     const double r = std::hypot(e.x, e.y);
-    s.success = r < 0.02 && e.z > 0.0;
-    const double thr = s.success ? 0.02 : 0.01;
+    const bool success = r < 0.02 && e.z > 0.0;
+    const double thr = success ? 0.02 : 0.01;
     const double h = r <= thr ? 0.0 : 0.02 * std::log(r - thr) + 0.2;
     const Vec3 funnel{e.x, e.y, h - ring.z};
     const double in = 0.1 * (ring.z > 0.02 || r < thr) +
                       0.9 * tolerance(norm(scale(funnel, {1.0, 1.0, 3.0})), 0.0, 0.02, 0.4);
-    CageOptions caging{0.015, 0.02, 0.01, 0.01, 1.0, CageDensity::kMedium};
-    const double grab = cage(f.gripper, nut::snapped_handle(handle, f.hand), ep.obj_init, caging);
-    const double upright = nut::upright(f.obs + 7);
-    s.reward = nut::reward(grab, in, upright, s.success);
-    s.near_object = upright;  // as Meta-World's info
-    s.grasp_success = grab >= 0.5;
-    s.obj_to_target = 0.0;
-    return s;
+    return nut::scores(f, ep, in, success, CageDensity::kMedium);
   }
 
   // Take the handle, lift the ring 4 cm above the peg, carry it over the peg's axis, and

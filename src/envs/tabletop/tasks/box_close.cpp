@@ -49,14 +49,15 @@ const char* kXml = R"(
     </body>
 )";
 
-class BoxClose final : public TaskOn<BoxClose, FreeObject> {
+class BoxClose final : public TaskOn<BoxClose, FreeObjectAndMarker> {
  public:
   // lid (x, y, z) at rest in front of the box; goal (x, y, z) over the box's middle, at least
   // 25 cm from the lid in xy.
   BoxClose()
       : TaskOn({kXml,
                 {{-0.05, 0.5, kLidRestZ, -0.1, 0.7, kGoalZ}, {0.05, 0.55, kLidRestZ, 0.1, 0.8, kGoalZ}},
-                "box_lid"}) {}
+                "box_lid",
+                "box"}) {}
   const char* name() const override { return "box-close"; }
   bool accept(const std::vector<double>& v) const override {
     return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.25;
@@ -65,9 +66,8 @@ class BoxClose final : public TaskOn<BoxClose, FreeObject> {
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
     ep.obj_init = vec3(&v[0]);
-    piece_.place(m, d, ep.obj_init);
     ep.goal = vec3(&v[3]);
-    box_.put(d, {ep.goal.x, ep.goal.y, 0.0});
+    piece_.place(m, d, ep.obj_init, {ep.goal.x, ep.goal.y, 0.0});
   }
 
   // (2 H(effort, ready) + 8 lifted) x upright, 10 x upright on success. effort: the gripper
@@ -88,13 +88,10 @@ class BoxClose final : public TaskOn<BoxClose, FreeObject> {
     const double effort = (std::clamp(f.gripper.a3, -1.0, 1.0) + 1.0) / 2.0;
     const double lifted = 0.2 * (lid.z > 0.04) +
                           0.8 * tolerance(norm(scale(ep.goal - lid, {1.0, 1.0, 3.0})), 0.0, 0.05, 0.25);
-    const double* q = f.obs + 7;
-    const double q_dist =
-        std::sqrt((q[0] - 1.0) * (q[0] - 1.0) + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-    const double upright = std::max(1.0 - q_dist / 0.2, 0.0);
+    const double level = upright(f.obs + 7, 0.2);
     const double to_goal = dist(frame, ep.goal);
     s.success = to_goal < 0.08;
-    s.reward = (s.success ? 10.0 : 2.0 * hamacher(effort, ready) + 8.0 * lifted) * upright;
+    s.reward = (s.success ? 10.0 : 2.0 * hamacher(effort, ready) + 8.0 * lifted) * level;
     s.near_object = ready;
     s.grasp_success = effort >= 0.5;
     s.obj_to_target = to_goal;
@@ -109,11 +106,6 @@ class BoxClose final : public TaskOn<BoxClose, FreeObject> {
     const Vec3 seat{obs[36], obs[37], kWallTop};
     grasp::carry_toward(obs, frame, grasp::drop_onto(frame, seat, 0.08, 0.07), action);
   }
-
- private:
-  void resolve(const mjModel* m) override { box_.bind(m); }
-
-  MocapBody box_{"box"};
 };
 
 }  // namespace

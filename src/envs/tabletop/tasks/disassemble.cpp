@@ -12,12 +12,12 @@ namespace {
 
 constexpr double kLift = 0.15;  // the goal, above the ring's start
 
-class Disassemble final : public TaskOn<Disassemble, nut::NutAndPeg> {
+class Disassemble final : public TaskOn<Disassemble, FreeObjectAndMarker> {
  public:
   // ring (x, y, z) at rest round the peg; a goal (x, y, z) that only rejects, at least 10 cm
   // from the ring in xy.
   Disassemble()
-      : TaskOn(nut::NutAndPeg({{0.0, 0.6, nut::kRestZ, -0.1, 0.6, 0.1695},
+      : TaskOn(nut::nut_and_peg({{0.0, 0.6, nut::kRestZ, -0.1, 0.6, 0.1695},
                                {0.1, 0.75, nut::kRestZ, 0.1, 0.75, 0.1705}})) {}
   const char* name() const override { return "disassemble"; }
   HandSetup hand() const override { return hand_starting_at({0.0, 0.4, 0.2}); }
@@ -32,24 +32,13 @@ class Disassemble final : public TaskOn<Disassemble, nut::NutAndPeg> {
     piece_.place(m, d, ep.obj_init, {ep.obj_init.x, ep.obj_init.y, 0.0});
   }
 
-  // (2 grab + 6 in) x upright, 10 on success (the handle above the goal's height). grab: the
-  // dense caging of the snapped handle (r 0.015, pad 0.02, reach 0.01, xz 0.01); in: 0.1 once
-  // the ring is lifted, plus 0.9 tol(ring - (goal + 10 cm up); [0, 0.02], margin 0.2).
+  // nut::scores with the dense caging; success: the handle above the goal's height. in: 0.1
+  // once the ring is lifted, plus 0.9 tol(ring - (goal + 10 cm up); [0, 0.02], margin 0.2).
   Scores score(const Frame& f, const Episode& ep) const override {
-    Scores s;
-    const Vec3 handle = vec3(f.obs + 4);
     const Vec3 ring = nut::ring_centre(f.obs + 4);
-    s.success = handle.z > ep.goal.z;
     const double in = 0.1 * (ring.z > 0.02) +
                       0.9 * tolerance(dist(ep.goal + Vec3{0.0, 0.0, 0.1}, ring), 0.0, 0.02, 0.2);
-    const double grab =
-        cage(f.gripper, nut::snapped_handle(handle, f.hand), ep.obj_init, {0.015, 0.02, 0.01, 0.01});
-    const double upright = nut::upright(f.obs + 7);
-    s.reward = nut::reward(grab, in, upright, s.success);
-    s.near_object = upright;  // as Meta-World's info
-    s.grasp_success = grab >= 0.5;
-    s.obj_to_target = 0.0;
-    return s;
+    return nut::scores(f, ep, in, f.obs[6] > ep.goal.z, CageDensity::kHigh);
   }
 
   // Take the handle and lift the nut straight up off the peg.

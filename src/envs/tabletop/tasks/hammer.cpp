@@ -5,7 +5,6 @@
 // rests nearly level (its striking faces r 2.4 cm, the handle r 1.8 cm); it is placed at rest
 // (Meta-World spawns it 2 cm into the table). The second slot shows the nail. The reward as
 // the sheet, with the caging's reference the hammer's start.
-#include <algorithm>
 #include <cmath>
 
 #include "envs/tabletop/tasks/grasp.hpp"
@@ -83,14 +82,11 @@ class Hammer final : public TaskOn<Hammer, FreeObject> {
     if (std::abs(hammer.x - f.hand.x) < 0.07) hammer.x = f.hand.x;
     const double grab = cage(f.gripper, hammer, ep.obj_init, {0.015, 0.02, 0.01, 0.01});
     const double in = 0.1 * (head.z > 0.02) + 0.9 * tolerance(dist(ep.goal, head), 0.0, 0.02, 0.2);
-    const double* q = f.obs + 7;
-    const double q_dist =
-        std::sqrt((q[0] - 1.0) * (q[0] - 1.0) + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-    const double upright = std::max(1.0 - q_dist / 0.4, 0.0);
-    s.reward = (2.0 * grab + 6.0 * in) * upright;
+    const double level = upright(f.obs + 7, 0.4);
+    s.reward = (2.0 * grab + 6.0 * in) * level;
     s.success = f.d->qpos[nail_qpos_] > 0.09;
     if (s.success && s.reward > 5.0) s.reward = 10.0;
-    s.near_object = upright;  // as Meta-World's info
+    s.near_object = level;  // as Meta-World's info
     s.grasp_success = grab >= 0.5;
     s.obj_to_target = 0.0;
     return s;

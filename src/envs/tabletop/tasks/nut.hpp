@@ -5,8 +5,9 @@
 // (Meta-World's nut frame is turned a quarter turn, so it reads (0.707, 0, 0, 0.707) there).
 #pragma once
 
-#include <algorithm>
 #include <cmath>
+#include <cstdio>
+#include <string>
 
 #include "envs/tabletop/tasks/grasp.hpp"
 
@@ -16,26 +17,28 @@ constexpr double kRestZ = 0.019;    // the ring's centre, resting on the table
 constexpr double kHandleOut = 0.13;  // the handle's middle from the ring's centre, along x
 constexpr double kPegTop = 0.1;     // the peg's height above its foot
 
-inline constexpr const char* kXml = R"(
+// The ring: eight capsules (r 1.9 cm, 3 cm long) tangent to a circle of r 4.8 cm.
+inline std::string ring_xml() {
+  std::string xml;
+  for (int k = 0; k < 8; ++k) {
+    const double a = k * 0.7853981633974483, c = std::cos(a), s = std::sin(a);
+    const double x = 0.048 * c, y = 0.048 * s, dx = -0.015 * s, dy = 0.015 * c;
+    char geom[200];
+    std::snprintf(geom, sizeof(geom),
+                  "      <geom class=\"object\" type=\"capsule\" fromto=\"%.4f %.4f 0 %.4f %.4f 0\" "
+                  "size=\"0.019\" mass=\"0.02\" rgba=\"0.85 0.6 0.15 1\"/>\n",
+                  x - dx, y - dy, x + dx, y + dy);
+    xml += geom;
+  }
+  return xml;
+}
+
+inline std::string objects_xml() {
+  return R"(
     <body name="nut" pos="0 0.6 0.019">
       <freejoint name="nut"/>
-      <geom class="object" type="capsule" fromto="0.048 -0.015 0 0.048 0.015 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="0.0445 0.0233 0 0.0233 0.0445 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="0.015 0.048 0 -0.015 0.048 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="-0.0233 0.0445 0 -0.0445 0.0233 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="-0.048 0.015 0 -0.048 -0.015 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="-0.0445 -0.0233 0 -0.0233 -0.0445 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="-0.015 -0.048 0 0.015 -0.048 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="capsule" fromto="0.0233 -0.0445 0 0.0445 -0.0233 0" size="0.019"
-            mass="0.02" rgba="0.85 0.6 0.15 1"/>
-      <geom class="object" type="cylinder" fromto="0.067 0 0 0.111 0 0" size="0.012" mass="0.02"
+)" + ring_xml() +
+         R"(      <geom class="object" type="cylinder" fromto="0.067 0 0 0.111 0 0" size="0.012" mass="0.02"
             material="metal"/>
       <geom class="object" type="box" pos="0.13 0 0" size="0.038 0.019 0.016" mass="0.04"
             rgba="0.15 0.35 0.75 1"/>
@@ -45,6 +48,7 @@ inline constexpr const char* kXml = R"(
       <geom class="prop" type="cylinder" pos="0 0 0.05" size="0.02 0.05" material="metal"/>
     </body>
 )";
+}
 
 // The ring's centre, from the slot (handle position and wxyz orientation) of an observation.
 template <class T>
@@ -58,13 +62,6 @@ Vec3 ring_centre(const T* slot) {
   return handle - kHandleOut * x_axis;
 }
 
-// The orientation term: 1 upright with the handle along +x, falling to 0 at a quaternion
-// distance of 0.4.
-inline double upright(const double* q) {
-  const double d = std::sqrt((q[0] - 1.0) * (q[0] - 1.0) + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
-  return std::max(1.0 - d / 0.4, 0.0);
-}
-
 // The handle as the caging sees it: its x snapped to the hand's when within 1 cm (the fingers
 // may hold it anywhere along its length).
 inline Vec3 snapped_handle(Vec3 handle, Vec3 hand) {
@@ -72,30 +69,27 @@ inline Vec3 snapped_handle(Vec3 handle, Vec3 hand) {
   return handle;
 }
 
-// Both tasks' reward: (2 grab + 6 in) x upright, 10 on success.
-inline double reward(double grab, double in, double upright, bool success) {
-  return success ? 10.0 : (2.0 * grab + 6.0 * in) * upright;
+// Both tasks' scores: (2 grab + 6 in) x upright (1 at the rest orientation, 0 at a
+// quaternion distance of 0.4), 10 on success; grab is the caging of the handle, its x snapped
+// to the hand's (r 0.015, pad 0.02, reach 0.01, xz 0.01, from the ring's start). Meta-World's
+// info: near_object carries the orientation term.
+inline Scores scores(const Frame& f, const Episode& ep, double in, bool success,
+                     CageDensity density) {
+  Scores s;
+  const CageOptions caging{0.015, 0.02, 0.01, 0.01, 1.0, density};
+  const double grab = cage(f.gripper, snapped_handle(vec3(f.obs + 4), f.hand), ep.obj_init, caging);
+  const double level = upright(f.obs + 7, 0.4);
+  s.success = success;
+  s.reward = success ? 10.0 : (2.0 * grab + 6.0 * in) * level;
+  s.near_object = level;
+  s.grasp_success = grab >= 0.5;
+  return s;
 }
 
-// The nut, placed upright at rest with its ring at `ring`, and the peg with its foot at
-// `peg_foot`.
-class NutAndPeg : public FreeObject {
- public:
-  explicit NutAndPeg(VariationBox box)
-      : FreeObject(kXml, std::move(box), "nut", ObjectSlot::site("nut_handle", "nut")) {}
-
-  void bind(const mjModel* m) {
-    FreeObject::bind(m);
-    peg_.bind(m);
-  }
-  void place(const mjModel* m, mjData* d, Vec3 ring, Vec3 peg_foot) const {
-    FreeObject::place(m, d, ring);
-    peg_.put(d, peg_foot);
-  }
-
- private:
-  MocapBody peg_{"nut_peg"};
-};
+// The nut, placed upright at rest by its ring's centre, and the peg, placed by its foot.
+inline FreeObjectAndMarker nut_and_peg(VariationBox box) {
+  return {objects_xml(), std::move(box), "nut", "nut_peg", ObjectSlot::site("nut_handle", "nut")};
+}
 
 // The experts' grasp: the handle from above, fingers closed on its 3.8 cm width.
 inline bool take_handle(const float* obs, float* action) {

@@ -34,13 +34,14 @@ const char* kXml = R"(
     </body>
 )";
 
-class PickOutOfHole final : public TaskOn<PickOutOfHole, FreeObject> {
+class PickOutOfHole final : public PlacedByPiece<PickOutOfHole, FreeObjectAndMarker> {
  public:
   // cylinder (x, y, z), fixed; goal (x, y, z) in the air in front of the hole.
   PickOutOfHole()
-      : TaskOn({kXml,
+      : PlacedByPiece({kXml,
                 {{kObj.x, kObj.y, kObj.z, -0.1, 0.5, 0.15}, {kObj.x, kObj.y, kObj.z, 0.1, 0.6, 0.3}},
-                "hole_obj"}) {}
+                "hole_obj",
+                "hole_goal"}) {}
   const char* name() const override { return "pick-out-of-hole"; }
   HandSetup hand() const override {
     HandSetup h;
@@ -49,14 +50,6 @@ class PickOutOfHole final : public TaskOn<PickOutOfHole, FreeObject> {
   }
   bool accept(const std::vector<double>& v) const override {
     return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
-  }
-
-  void place(const mjModel* m, mjData* d, const std::vector<double>& v,
-             Episode& ep) const override {
-    ep.obj_init = vec3(&v[0]);
-    piece_.place(m, d, ep.obj_init);
-    ep.goal = vec3(&v[3]);
-    goal_marker_.put(d, ep.goal);
   }
 
   // H(grab, in) with grab the dense caging (xz 0.03, effort 0.1) and in = tol(obj-goal; [0,
@@ -92,11 +85,6 @@ class PickOutOfHole final : public TaskOn<PickOutOfHole, FreeObject> {
     const bool out = obj.z > kPlatformTop + 0.05;
     grasp::carry_toward(obs, obj, out ? goal : Vec3{obj.x, obj.y, goal.z}, action);
   }
-
- private:
-  void resolve(const mjModel* m) override { goal_marker_.bind(m); }
-
-  MocapBody goal_marker_{"hole_goal"};
 };
 
 }  // namespace

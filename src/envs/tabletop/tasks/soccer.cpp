@@ -45,13 +45,14 @@ const char* kXml = R"(
     </body>
 )";
 
-class Soccer final : public TaskOn<Soccer, FreeObject> {
+class Soccer final : public TaskOn<Soccer, FreeObjectAndMarker> {
  public:
   // ball (x, y, z) at rest on the table, goal (x, y, z) behind it, at least 15 cm apart in xy.
   Soccer()
       : TaskOn({kXml,
                 {{-0.1, 0.6, kBallR, -0.1, 0.8, 0.0}, {0.1, 0.7, kBallR, 0.1, 0.9, 0.0}},
-                "ball"}) {}
+                "ball",
+                "soccer_goal"}) {}
   const char* name() const override { return "soccer"; }
   bool accept(const std::vector<double>& v) const override {
     return dist_xy(vec3(&v[0]), vec3(&v[3])) >= 0.15;
@@ -59,10 +60,7 @@ class Soccer final : public TaskOn<Soccer, FreeObject> {
 
   void place(const mjModel* m, mjData* d, const std::vector<double>& v,
              Episode& ep) const override {
-    ep.obj_init = vec3(&v[0]);
-    piece_.place(m, d, ep.obj_init);
-    ep.goal = vec3(&v[3]);
-    goal_.put(d, ep.goal);
+    piece_.place(m, d, v, ep);
     ep.constant[0] = norm(scale(ep.obj_init - ep.goal, kWeights));  // the margin of "in"
   }
 
@@ -113,11 +111,6 @@ class Soccer final : public TaskOn<Soccer, FreeObject> {
     }
     action[3] = 1.0f;
   }
-
- private:
-  void resolve(const mjModel* m) override { goal_.bind(m); }
-
-  MocapBody goal_{"soccer_goal"};
 };
 
 }  // namespace
