@@ -187,6 +187,28 @@ void expect_multi_task(const std::string& name, const std::vector<std::string>& 
 
 TEST(TabletopScene, Mt10ShowsTheGoalAndATaskId) { expect_multi_task("mt10", mt10_tasks()); }
 
+TEST(TabletopScene, Mt50ShowsTheGoalAndATaskIdOfEveryTask) {
+  std::vector<std::string> all;
+  for (const TabletopTask* t : all_tasks()) all.push_back(t->name());
+  ASSERT_EQ(all.size(), 50u);
+  expect_multi_task("mt50", all);
+}
+
+TEST(TabletopScene, Ml45HoldsOutMetaWorldsFiveTasks) {
+  Benchmark b = make_benchmark("ml45", 1);
+  EXPECT_EQ(b.spec.obs_dim, kObsDim);
+  std::set<std::string> train, test;
+  for (const auto& t : b.train_tasks) train.insert(t.name);
+  for (const auto& t : b.test_tasks) test.insert(t.name);
+  EXPECT_EQ(train.size(), 45u);
+  EXPECT_EQ(test, (std::set<std::string>{"bin-picking", "box-close", "hand-insert", "door-lock",
+                                         "door-unlock"}));
+  EXPECT_EQ(b.train_tasks.size(), 45u * 50u);
+  EXPECT_EQ(b.test_tasks.size(), 5u * 50u);
+  for (const auto& t : test) EXPECT_EQ(train.count(t), 0u) << t;
+  EXPECT_EQ(train.size() + test.size(), all_tasks().size());
+}
+
 TEST(TabletopScene, MetaLearningBenchmarksKeepTheirObservation) {
   EXPECT_EQ(make_benchmark("ml10", 1).spec.obs_dim, kObsDim);
   EXPECT_EQ(make_benchmark("ml1-reach", 1).spec.obs_dim, kObsDim);
