@@ -16,6 +16,7 @@ packages=(
   python3-torch                              # the PyTorch peer benchmark (bench/peer_pytorch.py)
   pybind11-dev python3-dev python3-numpy     # the Python module (python/, docs/python.md)
   python3-pytest                             # its tests
+  clang libclang-rt-14-dev                   # sanitizer runtimes and libFuzzer (scripts/sanitize.sh)
 )
 # ffmpeg is optional: htrmrl render makes an MP4 when it is on PATH.
 

@@ -15,6 +15,9 @@ std::map<std::string, BenchmarkFactory> make_registry() {
       {"point-robot", [](uint64_t s) { return make_point_robot_benchmark(s, false); }},
       {"point-robot-sparse", [](uint64_t s) { return make_point_robot_benchmark(s, true); }},
       {"ml10", [](uint64_t s) { return tabletop::make_ml10_benchmark(s); }},
+      {"ml45", [](uint64_t s) { return tabletop::make_ml45_benchmark(s); }},
+      {"mt10", [](uint64_t s) { return tabletop::make_mt10_benchmark(s); }},
+      {"mt50", [](uint64_t s) { return tabletop::make_mt50_benchmark(s); }},
   };
   // ML1: one benchmark per tabletop task.
   for (const tabletop::TabletopTask* t : tabletop::all_tasks()) {

@@ -11,6 +11,11 @@
 
 namespace htrmrl {
 
+// The lines of an evaluations.jsonl text whose iteration is <= keep_until; throws
+// htrmrl::Error naming `path` and the line when a line is not an evaluation record.
+std::vector<std::string> evaluation_lines_until(const std::string& text, const std::string& path,
+                                                int64_t keep_until);
+
 class EvaluationLog {
  public:
   // Keeps only the lines of iterations <= keep_until: a resumed run re-runs the iterations

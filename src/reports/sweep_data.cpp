@@ -53,14 +53,9 @@ std::vector<std::string> split_commas(const std::string& line) {
   return cells;
 }
 
-FinalEval parse_final_eval(const std::string& text, const std::string& path) {
-  const json j = parse_json(text, path);
-  return {field<double>(j, "mean_success", path),
-          field<std::vector<double>>(j, "success_by_episode", path)};
-}
-
-// One run: whatever files it has so far.
-RunData load_run(const std::string& sweep_dir, const json& entry, const std::string& where) {
+// One run of the manifest: its name, method, seed, directory and overrides.
+RunData parse_run_entry(const std::string& sweep_dir, const json& entry,
+                        const std::string& where) {
   RunData run;
   run.name = field<std::string>(entry, "name", where);
   run.method = field<std::string>(entry, "method", where);
@@ -69,15 +64,19 @@ RunData load_run(const std::string& sweep_dir, const json& entry, const std::str
   run.dir = (relative.is_absolute() ? relative : fs::path(sweep_dir) / relative).string();
   if (entry.contains("overrides"))
     run.overrides = field<std::map<std::string, std::string>>(entry, "overrides", where);
+  return run;
+}
 
+// A run's measurements: whatever files it has so far.
+void load_run(RunData& run) {
   if (!fs::is_directory(run.dir)) {
     run.missing = "not started (no run directory)";
-    return run;
+    return;
   }
   const std::string config = run.dir + "/config.toml";
   if (!fs::exists(config)) {
     run.missing = "not started (no config.toml)";
-    return run;
+    return;
   }
   run.config = load_config(config);
   if (const auto path = run.dir + "/metrics.csv"; fs::exists(path))
@@ -88,7 +87,6 @@ RunData load_run(const std::string& sweep_dir, const json& entry, const std::str
     run.final_eval = parse_final_eval(read_file(path), path);
   if (run.rollout_success.empty() && run.evaluations.empty() && !run.final_eval)
     run.missing = "started, no measurements yet";
-  return run;
 }
 
 }  // namespace
@@ -164,10 +162,15 @@ Series parse_rollout_success(const std::string& text, const std::string& path) {
   return out;
 }
 
-SweepData load_sweep(const std::string& dir) {
-  const std::string path = dir + "/sweep.json";
-  if (!fs::exists(path)) throw Error("'" + dir + "' is not a sweep (no sweep.json)");
-  const json j = parse_json(read_file(path), path);
+FinalEval parse_final_eval(const std::string& text, const std::string& path) {
+  const json j = parse_json(text, path);
+  return {field<double>(j, "mean_success", path),
+          field<std::vector<double>>(j, "success_by_episode", path)};
+}
+
+SweepData parse_sweep_manifest(const std::string& text, const std::string& dir,
+                               const std::string& path) {
+  const json j = parse_json(text, path);
   SweepData s;
   s.dir = dir;
   s.config = j.contains("config") ? field<std::string>(j, "config", path) : "";
@@ -180,11 +183,19 @@ SweepData load_sweep(const std::string& dir) {
   const json runs = field<json>(j, "runs", path);
   if (!runs.is_array() || runs.empty()) throw Error(path + ": 'runs' lists no runs");
   for (size_t i = 0; i < runs.size(); ++i) {
-    s.runs.push_back(load_run(dir, runs[i], fmt::format("{}: runs[{}]", path, i)));
+    s.runs.push_back(parse_run_entry(dir, runs[i], fmt::format("{}: runs[{}]", path, i)));
     const std::string& m = s.runs.back().method;
     if (std::find(s.methods.begin(), s.methods.end(), m) == s.methods.end())
       s.methods.push_back(m);
   }
+  return s;
+}
+
+SweepData load_sweep(const std::string& dir) {
+  const std::string path = dir + "/sweep.json";
+  if (!fs::exists(path)) throw Error("'" + dir + "' is not a sweep (no sweep.json)");
+  SweepData s = parse_sweep_manifest(read_file(path), dir, path);
+  for (RunData& run : s.runs) load_run(run);
   return s;
 }
 

@@ -79,8 +79,12 @@ SweepData load_sweep(const std::string& dir);
 // are several keys ("htrmrl"; "episodes=5, seq_len=25"); "default" without a grid.
 std::string method_label(const SweepData& sweep, const std::string& method);
 
-// Parsers for single files, exposed for tests; errors name `path`.
+// Parsers for single files, exposed for tests and fuzzing; errors name `path`.
 std::vector<Evaluation> parse_evaluations(const std::string& text, const std::string& path);
 Series parse_rollout_success(const std::string& text, const std::string& path);
+FinalEval parse_final_eval(const std::string& text, const std::string& path);
+// sweep.json's text: the sweep and its runs' entries, no run's files read (dir: the sweep's).
+SweepData parse_sweep_manifest(const std::string& text, const std::string& dir,
+                               const std::string& path);
 
 }  // namespace htrmrl

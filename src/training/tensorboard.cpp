@@ -303,7 +303,10 @@ void EventFileWriter::write(TensorBoardEvent event) {
 }
 
 std::vector<TensorBoardEvent> read_event_file(const std::string& path) {
-  const std::string bytes = read_file(path);
+  return parse_event_file(read_file(path), path);
+}
+
+std::vector<TensorBoardEvent> parse_event_file(const std::string& bytes, const std::string& path) {
   std::vector<TensorBoardEvent> events;
   size_t pos = 0;
   for (size_t index = 0; pos < bytes.size(); ++index) {

@@ -64,6 +64,8 @@ class EventFileWriter {
 // Every event of the file, in order. Throws htrmrl::Error naming the file and the record
 // index on a checksum mismatch, a truncated record or a malformed event.
 std::vector<TensorBoardEvent> read_event_file(const std::string& path);
+// The same for a file's bytes (`path` names it in messages).
+std::vector<TensorBoardEvent> parse_event_file(const std::string& bytes, const std::string& path);
 // The event files directly in dir, sorted by name (that is, by start time).
 std::vector<std::string> event_files(const std::string& dir);
 

@@ -1,5 +1,6 @@
 #include "envs/tabletop/benchmarks.hpp"
 
+#include <algorithm>
 #include <memory>
 
 #include "common/error.hpp"
@@ -28,17 +29,46 @@ std::vector<Task> task_values(const TabletopTask& task, uint64_t seed) {
   return out;
 }
 
-// Compiles each named scene once; every environment of the benchmark shares them.
-Benchmark assemble(const std::string& name, const std::vector<std::string>& tasks) {
+// Compiles each named scene once; every environment of the benchmark shares them. The
+// scenes keep the order of `tasks`, which is the one-hot's order in the MT mode.
+Benchmark assemble(const std::string& name, const std::vector<std::string>& tasks,
+                   ObservationMode mode = {}) {
   auto scenes = std::make_shared<SceneSet>();
   for (const auto& t : tasks) scenes->push_back(compile_scene(task_named(t)));
   Benchmark b;
   b.name = name;
   b.suite_version = suite_version();
-  b.spec.obs_dim = kObsDim;
+  b.spec.obs_dim = observation_size(mode, static_cast<int>(tasks.size()));
   b.spec.act_dim = kActDim;
   b.spec.max_episode_steps = kEpisodeSteps;
-  b.make_env = [scenes]() -> std::unique_ptr<Env> { return std::make_unique<TabletopEnv>(scenes); };
+  b.make_env = [scenes, mode]() -> std::unique_ptr<Env> {
+    return std::make_unique<TabletopEnv>(scenes, mode);
+  };
+  return b;
+}
+
+// Meta-RL: the training tasks' variations and the held-out tasks' variations, both from the
+// seed, the goal hidden.
+Benchmark meta_learning(const std::string& name, const std::vector<std::string>& train,
+                        const std::vector<std::string>& test, uint64_t seed) {
+  std::vector<std::string> all = train;
+  all.insert(all.end(), test.begin(), test.end());
+  Benchmark b = assemble(name, all);
+  for (const auto& t : train)
+    for (auto& v : task_values(task_named(t), seed)) b.train_tasks.push_back(std::move(v));
+  for (const auto& t : test)
+    for (auto& v : task_values(task_named(t), seed)) b.test_tasks.push_back(std::move(v));
+  return b;
+}
+
+// Multi-task: the goal shown, a one-hot task id; held-out variations from seed + 1.
+Benchmark multi_task(const std::string& name, const std::vector<std::string>& tasks,
+                     uint64_t seed) {
+  Benchmark b = assemble(name, tasks, {true, true});
+  for (const auto& t : tasks) {
+    for (auto& v : task_values(task_named(t), seed)) b.train_tasks.push_back(std::move(v));
+    for (auto& v : task_values(task_named(t), seed + 1)) b.test_tasks.push_back(std::move(v));
+  }
   return b;
 }
 
@@ -74,14 +104,19 @@ Benchmark make_ml1_benchmark(const std::string& task, uint64_t seed) {
 }
 
 Benchmark make_ml10_benchmark(uint64_t seed) {
-  std::vector<std::string> all = ml10_train_tasks();
-  all.insert(all.end(), ml10_test_tasks().begin(), ml10_test_tasks().end());
-  Benchmark b = assemble("ml10", all);
-  for (const auto& t : ml10_train_tasks())
-    for (auto& v : task_values(task_named(t), seed)) b.train_tasks.push_back(std::move(v));
-  for (const auto& t : ml10_test_tasks())
-    for (auto& v : task_values(task_named(t), seed)) b.test_tasks.push_back(std::move(v));
-  return b;
+  return meta_learning("ml10", ml10_train_tasks(), ml10_test_tasks(), seed);
+}
+
+Benchmark make_ml45_benchmark(uint64_t seed) {
+  return meta_learning("ml45", ml45_train_tasks(), ml45_test_tasks(), seed);
+}
+
+Benchmark make_mt10_benchmark(uint64_t seed) { return multi_task("mt10", mt10_tasks(), seed); }
+
+Benchmark make_mt50_benchmark(uint64_t seed) {
+  std::vector<std::string> all;
+  for (const TabletopTask* t : all_tasks()) all.push_back(t->name());
+  return multi_task("mt50", all, seed);
 }
 
 const std::vector<std::string>& ml10_train_tasks() {
@@ -94,6 +129,30 @@ const std::vector<std::string>& ml10_train_tasks() {
 const std::vector<std::string>& ml10_test_tasks() {
   static const std::vector<std::string> tasks = {"drawer-open", "door-close", "shelf-place",
                                                  "sweep-into", "lever-pull"};
+  return tasks;
+}
+
+const std::vector<std::string>& ml45_test_tasks() {
+  static const std::vector<std::string> tasks = {"bin-picking", "box-close", "hand-insert",
+                                                 "door-lock", "door-unlock"};
+  return tasks;
+}
+
+const std::vector<std::string>& ml45_train_tasks() {
+  static const std::vector<std::string> tasks = [] {
+    std::vector<std::string> out;
+    const auto& test = ml45_test_tasks();
+    for (const TabletopTask* t : all_tasks())
+      if (std::find(test.begin(), test.end(), t->name()) == test.end()) out.push_back(t->name());
+    return out;
+  }();
+  return tasks;
+}
+
+const std::vector<std::string>& mt10_tasks() {
+  static const std::vector<std::string> tasks = {
+      "reach",        "push",         "pick-place",           "door-open",       "drawer-open",
+      "drawer-close", "button-press-topdown", "peg-insert-side", "window-open", "window-close"};
   return tasks;
 }
 

@@ -1,5 +1,6 @@
-// Tabletop benchmarks: ML1 (one task, its variations split train/test) and ML10 (ten
-// training tasks, five held-out test tasks), with 50 variations per task from the seed.
+// Tabletop benchmarks, with 50 variations per task from the seed. Meta-RL, the goal hidden:
+// ML1 (one task, its variations split train/test), ML10 and ML45 (training tasks and held-out
+// test tasks). Multi-task, the goal shown and a one-hot task id appended: MT10 and MT50.
 #pragma once
 
 #include <cstdint>
@@ -29,9 +30,20 @@ std::vector<std::vector<double>> make_variations(const TabletopTask& task, uint6
 // ML1: meta-train variations from the seed, meta-test variations from seed + 1.
 Benchmark make_ml1_benchmark(const std::string& task, uint64_t seed);
 Benchmark make_ml10_benchmark(uint64_t seed);
+Benchmark make_ml45_benchmark(uint64_t seed);
+// MT: every task's variations from the seed to train on, and held-out variations of the same
+// tasks from seed + 1 to test on (Meta-World scores MT on the training variations: the
+// run's train split); observations of 39 + task-count numbers.
+Benchmark make_mt10_benchmark(uint64_t seed);
+Benchmark make_mt50_benchmark(uint64_t seed);
 
 // The ML10 split, in the paper's order.
 const std::vector<std::string>& ml10_train_tasks();
 const std::vector<std::string>& ml10_test_tasks();
+// The ML45 split: five held-out tasks, the other 45 to train on.
+const std::vector<std::string>& ml45_train_tasks();
+const std::vector<std::string>& ml45_test_tasks();
+// Meta-World's MT10 tasks, in its order (the one-hot's order); MT50 is every task.
+const std::vector<std::string>& mt10_tasks();
 
 }  // namespace htrmrl::tabletop

@@ -23,6 +23,11 @@ double hamacher(double a, double b) {
   return denom > 0.0 ? a * b / denom : 0.0;
 }
 
+double upright(const double* q, double width) {
+  const double d = std::sqrt((q[0] - 1.0) * (q[0] - 1.0) + q[1] * q[1] + q[2] * q[2] + q[3] * q[3]);
+  return std::max(1.0 - d / width, 0.0);
+}
+
 double cage(const Gripper& g, Vec3 obj, Vec3 obj_init, const CageOptions& o) {
   // Each pad within [radius, threshold] of the object along y.
   auto pad_term = [&](Vec3 pad) {

@@ -16,6 +16,10 @@ double tolerance(double x, double lo, double hi, double margin,
 // Fuzzy "and": a*b / (a + b - a*b), 0 when both are 0.
 double hamacher(double a, double b);
 
+// How upright an object is: 1 at the orientation (1, 0, 0, 0) (wxyz), falling linearly to 0
+// at a quaternion distance of `width` from it.
+double upright(const double* wxyz, double width);
+
 // Where the fingers are, at this step and at the episode's start.
 struct Gripper {
   Vec3 tcp, left_pad, right_pad;

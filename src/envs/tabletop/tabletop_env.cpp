@@ -21,9 +21,15 @@ int divergence_count(const mjData* d) {
 
 }  // namespace
 
-TabletopEnv::TabletopEnv(std::shared_ptr<const SceneSet> scenes) {
+int observation_size(ObservationMode mode, int scenes) {
+  return kObsDim + (mode.task_one_hot ? scenes : 0);
+}
+
+TabletopEnv::TabletopEnv(std::shared_ptr<const SceneSet> scenes, ObservationMode mode)
+    : mode_(mode) {
   if (!scenes || scenes->empty()) throw Error("tabletop environment needs at least one scene");
-  spec_.obs_dim = kObsDim;
+  spec_.obs_dim = observation_size(mode, static_cast<int>(scenes->size()));
+  last_obs_.assign(spec_.obs_dim, 0.0f);
   spec_.act_dim = kActDim;
   spec_.max_episode_steps = kEpisodeSteps;
   for (const auto& s : *scenes) slots_.push_back({s, nullptr});
@@ -78,7 +84,7 @@ void TabletopEnv::reset(uint64_t /*seed*/, float* obs) {
   observe_frame(frame_);
   std::copy(frame_, frame_ + kFrameDim, previous_);
   write_obs(obs);
-  std::copy(obs, obs + kObsDim, last_obs_);
+  std::copy(obs, obs + spec_.obs_dim, last_obs_.begin());
   scores_ = Scores{};
   t_ = 0;
   unstable_ = false;
@@ -95,7 +101,7 @@ StepResult TabletopEnv::step(const float* action, float* obs) {
 
   // After a blow-up the episode runs out frozen: zero reward, the last good observation.
   if (unstable_) {
-    std::copy(last_obs_, last_obs_ + kObsDim, obs);
+    std::copy(last_obs_.begin(), last_obs_.end(), obs);
     result.unstable = true;
     return result;
   }
@@ -108,17 +114,17 @@ StepResult TabletopEnv::step(const float* action, float* obs) {
   for (int k = 0; k < kFrameSkip; ++k) mj_step(m, d);
   if (divergence_count(d) != warnings) {
     unstable_ = true;
-    std::copy(last_obs_, last_obs_ + kObsDim, obs);
+    std::copy(last_obs_.begin(), last_obs_.end(), obs);
     result.unstable = true;
     return result;
   }
 
-  // Observe, then score the clipped observation.
+  // Observe, then score the clipped observation (its goal zeroed in every mode).
   std::copy(frame_, frame_ + kFrameDim, previous_);
   observe_frame(frame_);
   write_obs(obs);
-  double full[kObsDim];
-  std::copy(obs, obs + kObsDim, full);
+  double full[kObsDim] = {};
+  std::copy(obs, obs + kGoalOffset, full);
   Frame f{m, d, full, {}, vec3(frame_)};
   f.gripper.tcp = tcp();
   f.gripper.left_pad = vec3(d->xpos + 3 * scene.robot.left_pad);
@@ -126,7 +132,7 @@ StepResult TabletopEnv::step(const float* action, float* obs) {
   f.gripper.init_tcp = episode_.init_tcp;
   f.gripper.a3 = a3;
   scores_ = scene.task->score(f, episode_);
-  std::copy(obs, obs + kObsDim, last_obs_);
+  std::copy(obs, obs + spec_.obs_dim, last_obs_.begin());
   result.reward = static_cast<float>(scores_.reward);
   result.success = scores_.success;
   return result;
@@ -151,8 +157,13 @@ void TabletopEnv::write_obs(float* obs) const {
     obs[i] = static_cast<float>(frame_[i]);
     obs[kFrameDim + i] = static_cast<float>(previous_[i]);
   }
-  // The goal stays hidden: meta-RL agents must find it.
+  // The goal stays hidden unless the mode shows it: meta-RL agents must find it.
   std::fill(obs + kGoalOffset, obs + kObsDim, 0.0f);
+  if (mode_.goal_visible) reveal_goal(obs);
+  if (mode_.task_one_hot) {
+    std::fill(obs + kObsDim, obs + spec_.obs_dim, 0.0f);
+    obs[kObsDim + active_] = 1.0f;
+  }
 }
 
 void TabletopEnv::reveal_goal(float* obs) const {

@@ -15,9 +15,20 @@ namespace htrmrl::tabletop {
 // The scenes an environment may run, one per task name.
 using SceneSet = std::vector<std::shared_ptr<const Scene>>;
 
+// What the observation shows besides the first 36 numbers. Meta-RL (ML) benchmarks: the goal
+// zeroed, nothing appended (39 numbers). Multi-task (MT) benchmarks, as Meta-World's: the
+// goal in obs[36:39] and a one-hot id of the running scene's place in the SceneSet appended
+// (39 + scene count numbers).
+struct ObservationMode {
+  bool goal_visible = false;
+  bool task_one_hot = false;
+};
+// The observation's size in a mode, for an environment that runs `scenes` scenes.
+int observation_size(ObservationMode mode, int scenes);
+
 class TabletopEnv final : public Env {
  public:
-  explicit TabletopEnv(std::shared_ptr<const SceneSet> scenes);
+  explicit TabletopEnv(std::shared_ptr<const SceneSet> scenes, ObservationMode mode = {});
   ~TabletopEnv() override;
   TabletopEnv(const TabletopEnv&) = delete;
   TabletopEnv& operator=(const TabletopEnv&) = delete;
@@ -37,7 +48,7 @@ class TabletopEnv final : public Env {
   const Scene& scene() const { return *active().scene; }
   const mjModel* model() const { return active().scene->model.get(); }
   const mjData* data() const { return active().data; }
-  // Writes the true goal into obs[36:39] (the benchmarks hide it).
+  // Writes the true goal into obs[36:39] (the ML benchmarks hide it).
   void reveal_goal(float* obs) const;
 
  private:
@@ -51,13 +62,14 @@ class TabletopEnv final : public Env {
   Vec3 tcp() const;
 
   EnvSpec spec_;
+  ObservationMode mode_;
   std::vector<Slot> slots_;
   int active_ = 0;
   std::vector<double> variation_;
   Episode episode_;
   Scores scores_;
   double frame_[kFrameDim] = {}, previous_[kFrameDim] = {};
-  float last_obs_[kObsDim] = {};
+  std::vector<float> last_obs_;  // spec_.obs_dim numbers
   int t_ = 0;
   bool unstable_ = false;  // the physics blew up this episode: the rest is frozen
 };

@@ -104,7 +104,7 @@ const std::vector<const TabletopTask*>& all_tasks() {
       &handle_pull_side_task(), &faucet_open_task(), &faucet_close_task(), &door_lock_task(),
       &door_unlock_task(), &plate_slide_task(), &plate_slide_side_task(), &plate_slide_back_task(),
       &plate_slide_back_side_task(), &coffee_button_task(), &coffee_push_task(),
-      &coffee_pull_task(), &hand_insert_task(), &bin_picking_task()};
+      &coffee_pull_task(), &hand_insert_task(), &bin_picking_task(), &dial_turn_task(), &soccer_task(), &pick_out_of_hole_task(), &peg_unplug_side_task(), &assembly_task(), &disassemble_task(), &box_close_task(), &hammer_task(), &stick_push_task(), &stick_pull_task()};
   return tasks;
 }
 

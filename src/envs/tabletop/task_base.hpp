@@ -89,6 +89,35 @@ class FreeObject : public Piece {
   ObjectSlot slot_;
 };
 
+// A free object and a second body the variation places with it: a goal marker, or a prop
+// such as the box a lid goes on or the goal a ball goes into (a mocap body).
+class FreeObjectAndMarker : public FreeObject {
+ public:
+  FreeObjectAndMarker(std::string xml, VariationBox box, const char* body, const char* marker,
+                      ObjectSlot slot)
+      : FreeObject(std::move(xml), std::move(box), body, slot), marker_(marker) {}
+  FreeObjectAndMarker(std::string xml, VariationBox box, const char* body, const char* marker)
+      : FreeObjectAndMarker(std::move(xml), std::move(box), body, marker, ObjectSlot::body(body)) {}
+
+  void bind(const mjModel* m) {
+    FreeObject::bind(m);
+    marker_.bind(m);
+  }
+  void place(const mjModel* m, mjData* d, Vec3 at, Vec3 marker_at) const {
+    FreeObject::place(m, d, at);
+    marker_.put(d, marker_at);
+  }
+  // The object at v[0:3], the marker at the goal v[3:6]; fills the episode's obj_init, goal.
+  void place(const mjModel* m, mjData* d, const std::vector<double>& v, Episode& ep) const {
+    ep.obj_init = vec3(&v[0]);
+    ep.goal = vec3(&v[3]);
+    place(m, d, ep.obj_init, ep.goal);
+  }
+
+ private:
+  MocapBody marker_;
+};
+
 // Furniture that the variation places: a mocap body with one joint (a hinge or a slide), and
 // the slot that shows its moving part.
 class Furniture : public Piece {

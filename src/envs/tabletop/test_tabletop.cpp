@@ -141,6 +141,80 @@ TEST(TabletopScene, Ml10SplitsTasks) {
   env->reset(0, obs.data());
 }
 
+// Multi-task: the goal shown, a one-hot of the task's place in the list appended; the rest
+// of the observation, the reward and success are ML's.
+void expect_multi_task(const std::string& name, const std::vector<std::string>& tasks) {
+  Benchmark b = make_benchmark(name, 1);
+  const int n = static_cast<int>(tasks.size());
+  EXPECT_EQ(b.spec.obs_dim, kObsDim + n);
+  EXPECT_EQ(b.train_tasks.size(), 50u * n);
+  EXPECT_EQ(b.test_tasks.size(), 50u * n);
+  auto env = b.make_env();
+  auto& te = dynamic_cast<TabletopEnv&>(*env);
+  std::vector<float> obs(b.spec.obs_dim);
+  for (int i = 0; i < n; ++i) {
+    const Task& task = b.train_tasks[50 * i];
+    EXPECT_EQ(task.name, tasks[i]);
+    EXPECT_EQ(task.params, make_variations(*find_task(tasks[i]), 1)[0]);
+    EXPECT_EQ(b.test_tasks[50 * i].params, make_variations(*find_task(tasks[i]), 2)[0]);
+    env->set_task(task);
+    env->reset(0, obs.data());
+    for (int step = 0; step < 2; ++step) {
+      for (int k = 0; k < n; ++k) EXPECT_EQ(obs[kObsDim + k], k == i ? 1.0f : 0.0f) << name;
+      EXPECT_FLOAT_EQ(obs[kGoalOffset], static_cast<float>(te.episode().goal.x));
+      EXPECT_FLOAT_EQ(obs[kGoalOffset + 1], static_cast<float>(te.episode().goal.y));
+      EXPECT_FLOAT_EQ(obs[kGoalOffset + 2], static_cast<float>(te.episode().goal.z));
+      const float act[4] = {0.3f, -0.2f, 0.1f, 1.0f};
+      env->step(act, obs.data());
+    }
+  }
+  // The same steps in ML1 give the same first 36 numbers and the same reward.
+  Benchmark ml1 = make_benchmark("ml1-" + tasks[0], 1);
+  auto single = ml1.make_env();
+  std::vector<float> ml_obs(kObsDim);
+  env->set_task(b.train_tasks[3]);
+  single->set_task(ml1.train_tasks[3]);
+  env->reset(0, obs.data());
+  single->reset(0, ml_obs.data());
+  for (int step = 0; step < 20; ++step) {
+    const float act[4] = {0.5f, 0.5f, -0.5f, step < 10 ? -1.0f : 1.0f};
+    const StepResult a = env->step(act, obs.data()), c = single->step(act, ml_obs.data());
+    EXPECT_EQ(a.reward, c.reward);
+    EXPECT_EQ(std::memcmp(obs.data(), ml_obs.data(), kGoalOffset * sizeof(float)), 0);
+  }
+  for (int i = kGoalOffset; i < kObsDim; ++i) EXPECT_EQ(ml_obs[i], 0.0f);
+}
+
+TEST(TabletopScene, Mt10ShowsTheGoalAndATaskId) { expect_multi_task("mt10", mt10_tasks()); }
+
+TEST(TabletopScene, Mt50ShowsTheGoalAndATaskIdOfEveryTask) {
+  std::vector<std::string> all;
+  for (const TabletopTask* t : all_tasks()) all.push_back(t->name());
+  ASSERT_EQ(all.size(), 50u);
+  expect_multi_task("mt50", all);
+}
+
+TEST(TabletopScene, Ml45HoldsOutMetaWorldsFiveTasks) {
+  Benchmark b = make_benchmark("ml45", 1);
+  EXPECT_EQ(b.spec.obs_dim, kObsDim);
+  std::set<std::string> train, test;
+  for (const auto& t : b.train_tasks) train.insert(t.name);
+  for (const auto& t : b.test_tasks) test.insert(t.name);
+  EXPECT_EQ(train.size(), 45u);
+  EXPECT_EQ(test, (std::set<std::string>{"bin-picking", "box-close", "hand-insert", "door-lock",
+                                         "door-unlock"}));
+  EXPECT_EQ(b.train_tasks.size(), 45u * 50u);
+  EXPECT_EQ(b.test_tasks.size(), 5u * 50u);
+  for (const auto& t : test) EXPECT_EQ(train.count(t), 0u) << t;
+  EXPECT_EQ(train.size() + test.size(), all_tasks().size());
+}
+
+TEST(TabletopScene, MetaLearningBenchmarksKeepTheirObservation) {
+  EXPECT_EQ(make_benchmark("ml10", 1).spec.obs_dim, kObsDim);
+  EXPECT_EQ(make_benchmark("ml1-reach", 1).spec.obs_dim, kObsDim);
+  EXPECT_EQ(make_benchmark("ml10", 1).make_env()->spec().obs_dim, kObsDim);
+}
+
 // ---- the environment ----
 
 // Obs and rewards of an episode under seeded random actions.

@@ -46,5 +46,15 @@ const TabletopTask& coffee_push_task();
 const TabletopTask& coffee_pull_task();
 const TabletopTask& hand_insert_task();
 const TabletopTask& bin_picking_task();
+const TabletopTask& dial_turn_task();
+const TabletopTask& soccer_task();
+const TabletopTask& pick_out_of_hole_task();
+const TabletopTask& peg_unplug_side_task();
+const TabletopTask& assembly_task();
+const TabletopTask& disassemble_task();
+const TabletopTask& box_close_task();
+const TabletopTask& hammer_task();
+const TabletopTask& stick_push_task();
+const TabletopTask& stick_pull_task();
 
 }  // namespace htrmrl::tabletop

@@ -1,0 +1,9 @@
+// metrics.csv, as `htrmrl report` reads its rollout-success curve.
+#include "fuzz_reader.hpp"
+#include "reports/sweep_data.hpp"
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  return htrmrl::fuzz::read_or_refuse(data, size, [](const std::string& text) {
+    htrmrl::parse_rollout_success(text, "metrics.csv");
+  });
+}
