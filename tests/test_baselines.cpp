@@ -8,6 +8,7 @@
 
 #include "common/error.hpp"
 #include "models/baselines.hpp"
+#include "training/agent_kinds.hpp"
 #include "training/checkpoint.hpp"
 #include "training/config.hpp"
 #include "training/setup.hpp"
@@ -95,7 +96,7 @@ TEST(BaselineModels, TrMRLCausalMaskHidesLaterTokens) {
     Config c = kind_config("trmrl");
     c.agent.causal = causal;
     torch::manual_seed(0);
-    TrMRLAgent agent(c.baseline(), kLayout, kSeq);
+    TrMRLAgent agent(baseline_options(c), kLayout, kSeq);
     Dense a = random_context(2, 1);
     Dense b{a.tokens.clone(), a.mask};
     b.tokens.index_put_({Slice(), 0, 3}, 5.0);  // change position 3 of the window
@@ -174,7 +175,7 @@ TEST(BaselineModels, TFixupInitialScales) {
   c.agent.ff_dim = 256;
   const int n = c.agent.blocks;  // 4
   torch::manual_seed(0);
-  TrMRLAgent agent(c.baseline(), kLayout, kSeq);
+  TrMRLAgent agent(baseline_options(c), kLayout, kSeq);
   auto params = agent.named_parameters();
   const double d = 64, ff = 256, scale = 0.67 * std::pow(n, -0.25);
   // xavier-uniform std = sqrt(2 / (fan_in + fan_out)).

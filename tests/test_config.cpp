@@ -1,9 +1,11 @@
 // Configuration: every bad input is refused with a message naming the key.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 
 #include "common/error.hpp"
+#include "training/agent_kinds.hpp"
 #include "training/config.hpp"
 #include "test_util.hpp"
 
@@ -101,6 +103,50 @@ TEST(Config, ShippedConfigsLoad) {
     ++count;
   }
   EXPECT_GE(count, 2);
+}
+
+// The kinds' key lists and the key table name the same keys: none unknown, none orphaned.
+TEST(AgentKinds, EveryAgentKeyIsReadBySomeKindAndEveryListedKeyExists) {
+  const std::vector<std::string> keys = config_keys();
+  for (const AgentKind& kind : agent_kinds())
+    for (const std::string& key : kind.keys) {
+      SCOPED_TRACE(kind.name + " lists " + key);
+      EXPECT_NE(std::find(keys.begin(), keys.end(), key), keys.end());
+    }
+  for (const std::string& key : keys) {
+    if (key.rfind("agent.", 0) != 0 || key == "agent.kind") continue;
+    EXPECT_FALSE(kinds_reading(key).empty()) << key << " is read by no agent kind";
+  }
+  EXPECT_EQ(kinds_reading("agent.rnn_hidden"), "rl2");
+  EXPECT_EQ(kinds_reading("agent.blocks"), "trmrl, flat");
+  EXPECT_EQ(kinds_reading("ppo.lr"), "");
+}
+
+// agent.kind's choices, help and refusals come from the table.
+TEST(AgentKinds, TheTableDrivesChoicesHelpAndRefusals) {
+  const std::string help = describe_keys();
+  for (const AgentKind& kind : agent_kinds()) {
+    EXPECT_NE(help.find(kind.name + ": " + kind.summary), std::string::npos) << kind.name;
+    Config c;
+    EXPECT_NO_THROW(apply_override(c, "agent.kind=" + kind.name));
+  }
+  EXPECT_NE(help.find("(read by rl2)"), std::string::npos);
+  Config c;
+  try {
+    apply_override(c, "agent.kind=lstm");
+    FAIL() << "agent.kind=lstm was accepted";
+  } catch (const Error& e) {
+    const std::string msg = e.what();
+    for (const AgentKind& kind : agent_kinds())
+      EXPECT_NE(msg.find(kind.name), std::string::npos) << msg;
+  }
+  // A kind's own rules apply only to it: RL^2 reads no attention heads.
+  c.agent.d_model = 30;
+  EXPECT_THROW(validate(c), Error);
+  c.agent.kind = "rl2";
+  EXPECT_NO_THROW(validate(c));
+  EXPECT_THROW(find_agent_kind("lstm"), Error);
+  EXPECT_FALSE(find_agent_kind("rl2").reads_context);
 }
 
 }  // namespace

@@ -10,6 +10,7 @@
 
 #include "common/error.hpp"
 #include "envs/benchmark.hpp"
+#include "training/agent_kinds.hpp"
 
 namespace htrmrl {
 namespace {
@@ -26,6 +27,18 @@ struct Field {
 };
 
 constexpr double kInf = std::numeric_limits<double>::infinity();
+
+std::vector<std::string> kind_names() {
+  std::vector<std::string> names;
+  for (const AgentKind& k : agent_kinds()) names.push_back(k.name);
+  return names;
+}
+
+std::string kind_help() {
+  std::string help = "the agent:";
+  for (const AgentKind& k : agent_kinds()) help += "\n        " + k.name + ": " + k.summary;
+  return help;
+}
 
 // The table of every key. `c` is the config the fields point into.
 std::vector<Field> fields(Config& c) {
@@ -48,21 +61,16 @@ std::vector<Field> fields(Config& c) {
       {"env.benchmark", &c.env.benchmark, "benchmark name (see `htrmrl benchmarks`)"},
       {"env.episodes_per_trial", &c.env.episodes_per_trial,
        "episodes per trial; memory is wiped between trials", 1, 1000},
-      {"agent.kind", &c.agent.kind,
-       "agent: HTrMRL (T1/T2 hierarchy), TrMRL (one causal stack over the current episode's "
-       "last S transitions; needs agent.episodes = 1) or flat (one stack over all K*S "
-       "transitions) or rl2 (a GRU over every token of the trial, state reset between trials)",
-       -kInf, kInf, false, {"htrmrl", "trmrl", "flat", "rl2"}},
+      {"agent.kind", &c.agent.kind, kind_help(), -kInf, kInf, false, kind_names()},
       {"agent.episodes", &c.agent.episodes, "K: sequences per context, the current one included",
        1, 10000},
       {"agent.seq_len", &c.agent.seq_len, "S: transitions per sequence", 1, 10000},
       {"agent.t1_blocks", &c.agent.t1_blocks, "encoder blocks in T1 (intra-episode)", 1, 64},
       {"agent.t2_blocks", &c.agent.t2_blocks, "encoder blocks in T2 (inter-episode)", 1, 64},
-      {"agent.blocks", &c.agent.blocks, "encoder blocks of the single stack (trmrl, flat)", 1,
+      {"agent.blocks", &c.agent.blocks, "encoder blocks of the single stack", 1,
        64},
       {"agent.causal", &c.agent.causal,
-       "causal attention: a token sees itself and earlier tokens only (trmrl, flat, "
-       "htrmrl's T1; never T2)"},
+       "causal attention: a token sees itself and earlier tokens only (never in htrmrl's T2)"},
       {"agent.init", &c.agent.init,
        "weight initialisation: LibTorch defaults, or T-Fixup (for layer_norm = none)", -kInf,
        kInf, false, {"default", "t_fixup"}},
@@ -86,10 +94,10 @@ std::vector<Field> fields(Config& c) {
        {"shared", "state"}},
       {"agent.hidden", &c.agent.hidden, "hidden width of the policy and value heads", 1, 65536},
       {"agent.init_std", &c.agent.init_std, "initial action standard deviation", 0, kInf, true},
-      {"agent.rnn_hidden", &c.agent.rnn_hidden, "rl2: GRU state size (the heads read it)", 1,
+      {"agent.rnn_hidden", &c.agent.rnn_hidden, "GRU state size (the heads read it)", 1,
        65536},
       {"agent.bptt", &c.agent.bptt,
-       "rl2: truncated back-propagation through time over trial segments of this many tokens "
+       "truncated back-propagation through time over trial segments of this many tokens "
        "(segment-start states recomputed each epoch)",
        1, 1000000},
       {"ppo.trials_per_iter", &c.ppo.trials_per_iter, "trials (one task each) per iteration", 1,
@@ -256,52 +264,6 @@ MemoryOptions Config::memory() const {
   return m;
 }
 
-HTrMRLOptions Config::htrmrl() const {
-  HTrMRLOptions o;
-  o.t1.d_model = o.t2.d_model = agent.d_model;
-  o.t1.heads = o.t2.heads = agent.heads;
-  o.t1.ff_dim = o.t2.ff_dim = agent.ff_dim;
-  o.t1.dropout = o.t2.dropout = agent.dropout;
-  o.t1.norm = o.t2.norm = parse_norm(agent.layer_norm);
-  o.t1.causal = agent.causal;  // T2 stays bidirectional: its inputs have no order
-  o.t1.blocks = agent.t1_blocks;
-  o.t2.blocks = agent.t2_blocks;
-  o.use_state = agent.use_state;
-  o.value_input = parse_value_input(agent.value_input);
-  o.hidden = agent.hidden;
-  o.init_std = agent.init_std;
-  o.normalize_obs = ppo.normalize_obs;
-  o.init = parse_init(agent.init);
-  return o;
-}
-
-BaselineOptions Config::baseline() const {
-  BaselineOptions o;
-  o.encoder.d_model = agent.d_model;
-  o.encoder.heads = agent.heads;
-  o.encoder.ff_dim = agent.ff_dim;
-  o.encoder.dropout = agent.dropout;
-  o.encoder.norm = parse_norm(agent.layer_norm);
-  o.encoder.blocks = agent.blocks;
-  o.encoder.causal = agent.causal;
-  o.heads = {agent.use_state, parse_value_input(agent.value_input), agent.hidden,
-             agent.init_std};
-  // TrMRL's published embedding has no bias; the flat baseline embeds like HTrMRL's phi1.
-  o.embedding_bias = agent.kind != "trmrl";
-  o.normalize_obs = ppo.normalize_obs;
-  o.init = parse_init(agent.init);
-  return o;
-}
-
-Rl2Options Config::rl2() const {
-  Rl2Options o;
-  o.hidden = agent.rnn_hidden;
-  o.heads = {agent.use_state, parse_value_input(agent.value_input), agent.hidden,
-             agent.init_std};
-  o.normalize_obs = ppo.normalize_obs;
-  return o;
-}
-
 void validate(const Config& config) {
   Config copy = config;
   for (const Field& f : fields(copy)) check_range(f);
@@ -311,14 +273,7 @@ void validate(const Config& config) {
     throw Error("config key 'env.benchmark': unknown benchmark '" + config.env.benchmark +
                 "' (known: " + known + ")");
   }
-  if (config.agent.d_model % config.agent.heads != 0)
-    throw Error("config key 'agent.heads' (" + std::to_string(config.agent.heads) +
-                ") must divide agent.d_model (" + std::to_string(config.agent.d_model) + ")");
-  // TrMRL's memory is the current episode alone: refuse K > 1 rather than change it silently.
-  if (config.agent.kind == "trmrl" && config.agent.episodes != 1)
-    throw Error("config key 'agent.episodes' must be 1 when agent.kind = \"trmrl\" (TrMRL "
-                "reads only the current episode's last agent.seq_len transitions), got " +
-                std::to_string(config.agent.episodes));
+  if (const auto check = find_agent_kind(config.agent.kind).check) check(config);
   // Dropout draws from LibTorch's one generator: worker threads would draw in timing order.
   if (config.ppo.workers > 1 && config.agent.dropout > 0)
     throw Error("config key 'ppo.workers' must be 1 when agent.dropout > 0 (the workers' "
@@ -403,12 +358,21 @@ std::string to_toml(const Config& config) {
   return out.str();
 }
 
+std::vector<std::string> config_keys() {
+  Config defaults;
+  std::vector<std::string> keys;
+  for (const Field& f : fields(defaults)) keys.push_back(f.key);
+  return keys;
+}
+
 std::string describe_keys() {
   Config defaults;
   std::ostringstream out;
   for (const Field& f : fields(defaults)) {
     out << "  " << f.key << " (" << type_name(f) << ", default " << value_text(f) << ")\n      "
         << f.help;
+    if (const std::string kinds = kinds_reading(f.key); !kinds.empty())
+      out << " (read by " << kinds << ")";
     if (!f.choices.empty()) {
       out << " [";
       for (size_t i = 0; i < f.choices.size(); ++i) out << (i ? "|" : "") << f.choices[i];

@@ -9,9 +9,6 @@
 #include "algorithms/ppo.hpp"
 #include "evaluation/protocol.hpp"
 #include "memory/trial_memory.hpp"
-#include "models/baselines.hpp"
-#include "models/htrmrl_agent.hpp"
-#include "models/rl2_agent.hpp"
 
 namespace htrmrl {
 
@@ -30,7 +27,7 @@ struct Config {
   } env;
 
   struct Agent {
-    std::string kind = "htrmrl";  // htrmrl, trmrl, flat or rl2
+    std::string kind = "htrmrl";  // one of agent_kinds() (training/agent_kinds.hpp)
     int episodes = 25;  // K
     int seq_len = 5;    // S
     int t1_blocks = 2;
@@ -97,10 +94,8 @@ struct Config {
   } dist;
 
   // Views for the modules that take their own option structs.
+  // The agent's own option structs come from its kind (training/agent_kinds.hpp).
   MemoryOptions memory() const;
-  HTrMRLOptions htrmrl() const;
-  BaselineOptions baseline() const;  // trmrl and flat
-  Rl2Options rl2() const;
   // PPO's options, with the recurrent segment length from agent.bptt.
   PpoOptions ppo_options() const {
     PpoOptions o = ppo;
@@ -120,7 +115,9 @@ void apply_override(Config& config, const std::string& assignment);
 void validate(const Config& config);
 // The fully resolved configuration as TOML.
 std::string to_toml(const Config& config);
-// One line per key: name, type, default, meaning.
+// One line per key: name, type, default, meaning (and for agent.* keys, the kinds reading it).
 std::string describe_keys();
+// Every key's dotted name, in the order describe_keys lists them.
+std::vector<std::string> config_keys();
 
 }  // namespace htrmrl

@@ -6,9 +6,7 @@
 #include "common/error.hpp"
 #include "common/rng.hpp"
 #include "common/runtime.hpp"
-#include "models/baselines.hpp"
-#include "models/htrmrl_agent.hpp"
-#include "models/rl2_agent.hpp"
+#include "training/agent_kinds.hpp"
 
 namespace htrmrl {
 namespace {
@@ -36,13 +34,7 @@ torch::Device parse_device(const std::string& name) {
 }  // namespace
 
 std::shared_ptr<Agent> make_agent(const Config& config, TokenLayout layout, int slots) {
-  const auto& a = config.agent;
-  if (a.kind == "htrmrl") return std::make_shared<HTrMRLAgent>(config.htrmrl(), layout, a.seq_len);
-  if (a.kind == "trmrl") return std::make_shared<TrMRLAgent>(config.baseline(), layout, a.seq_len);
-  if (a.kind == "flat")
-    return std::make_shared<FlatAgent>(config.baseline(), layout, a.seq_len, slots);
-  if (a.kind == "rl2") return std::make_shared<Rl2Agent>(config.rl2(), layout);
-  throw Error("config key 'agent.kind': unknown agent '" + a.kind + "'");
+  return find_agent_kind(config.agent.kind).make(config, layout, slots);
 }
 
 RunSetup make_setup(const Config& config) {
@@ -54,8 +46,9 @@ RunSetup make_setup(const Config& config) {
   s.benchmark = make_benchmark(config.env.benchmark, static_cast<uint64_t>(config.seed));
   s.layout = {s.benchmark.spec.obs_dim, s.benchmark.spec.act_dim};
   s.slots = context_slots(config.memory(), config.env.episodes_per_trial);
-  // RL^2 reads no windows: one slot, whose current window's end names each step's token.
-  if (config.agent.kind == "rl2") s.slots = 1;
+  // A recurrent agent (RL^2) reads no windows: one slot, whose current window's end names
+  // each step's token.
+  if (!find_agent_kind(config.agent.kind).reads_context) s.slots = 1;
   // Initialisation draws from LibTorch's generator: seed it from the run seed first.
   torch::manual_seed(derive_seed(static_cast<uint64_t>(config.seed), {kTagTorch}));
   s.agent = make_agent(config, s.layout, s.slots);

@@ -1,0 +1,144 @@
+#include "training/agent_kinds.hpp"
+
+#include <algorithm>
+
+#include "common/error.hpp"
+#include "training/config.hpp"
+
+namespace htrmrl {
+namespace {
+
+// Keys every kind's policy and value heads read.
+const std::vector<std::string> kHeadKeys = {"agent.use_state", "agent.value_input",
+                                            "agent.hidden", "agent.init_std"};
+// Keys of a transformer stack over a context (agent.blocks or t1/t2_blocks aside).
+const std::vector<std::string> kTransformerKeys = {
+    "agent.episodes", "agent.seq_len", "agent.causal",     "agent.init",
+    "agent.d_model",  "agent.heads",   "agent.ff_dim",     "agent.dropout",
+    "agent.layer_norm"};
+// Keys choosing which past sequences fill a context of more than one slot.
+const std::vector<std::string> kSamplingKeys = {"agent.sampling", "agent.resample"};
+
+std::vector<std::string> join(std::initializer_list<std::vector<std::string>> parts) {
+  std::vector<std::string> out;
+  for (const auto& p : parts) out.insert(out.end(), p.begin(), p.end());
+  return out;
+}
+
+HeadOptions head_options(const Config& c) {
+  return {c.agent.use_state, parse_value_input(c.agent.value_input), c.agent.hidden,
+          c.agent.init_std};
+}
+
+EncoderOptions encoder_options(const Config& c) {
+  EncoderOptions o;
+  o.d_model = c.agent.d_model;
+  o.heads = c.agent.heads;
+  o.ff_dim = c.agent.ff_dim;
+  o.dropout = c.agent.dropout;
+  o.norm = parse_norm(c.agent.layer_norm);
+  o.causal = c.agent.causal;
+  return o;
+}
+
+void check_heads_divide_width(const Config& c) {
+  if (c.agent.d_model % c.agent.heads != 0)
+    throw Error("config key 'agent.heads' (" + std::to_string(c.agent.heads) +
+                ") must divide agent.d_model (" + std::to_string(c.agent.d_model) + ")");
+}
+
+void check_trmrl(const Config& c) {
+  check_heads_divide_width(c);
+  // TrMRL's memory is the current episode alone: refuse K > 1 rather than change it silently.
+  if (c.agent.episodes != 1)
+    throw Error("config key 'agent.episodes' must be 1 when agent.kind = \"trmrl\" (TrMRL "
+                "reads only the current episode's last agent.seq_len transitions), got " +
+                std::to_string(c.agent.episodes));
+}
+
+std::shared_ptr<Agent> make_htrmrl(const Config& c, TokenLayout layout, int) {
+  return std::make_shared<HTrMRLAgent>(htrmrl_options(c), layout, c.agent.seq_len);
+}
+std::shared_ptr<Agent> make_trmrl(const Config& c, TokenLayout layout, int) {
+  return std::make_shared<TrMRLAgent>(baseline_options(c), layout, c.agent.seq_len);
+}
+std::shared_ptr<Agent> make_flat(const Config& c, TokenLayout layout, int slots) {
+  return std::make_shared<FlatAgent>(baseline_options(c), layout, c.agent.seq_len, slots);
+}
+std::shared_ptr<Agent> make_rl2(const Config& c, TokenLayout layout, int) {
+  return std::make_shared<Rl2Agent>(rl2_options(c), layout);
+}
+
+}  // namespace
+
+const std::vector<AgentKind>& agent_kinds() {
+  static const std::vector<AgentKind> kinds = {
+      {"htrmrl", "HTrMRL: T1 summarises each past sequence, T2 relates the summaries",
+       join({kTransformerKeys, kSamplingKeys, {"agent.t1_blocks", "agent.t2_blocks"}, kHeadKeys}),
+       check_heads_divide_width, true, make_htrmrl},
+      {"trmrl",
+       "TrMRL: one causal stack over the current episode's last S transitions (agent.episodes "
+       "= 1)",
+       join({kTransformerKeys, {"agent.blocks"}, kHeadKeys}), check_trmrl, true, make_trmrl},
+      {"flat", "one stack over all K*S transitions HTrMRL reads (the cost comparison)",
+       join({kTransformerKeys, kSamplingKeys, {"agent.blocks"}, kHeadKeys}),
+       check_heads_divide_width, true, make_flat},
+      {"rl2", "RL^2: a GRU over every token of the trial, its state reset between trials",
+       join({{"agent.rnn_hidden", "agent.bptt"}, kHeadKeys}), nullptr, false, make_rl2},
+  };
+  return kinds;
+}
+
+const AgentKind& find_agent_kind(const std::string& name) {
+  for (const AgentKind& k : agent_kinds())
+    if (k.name == name) return k;
+  std::string known;
+  for (const AgentKind& k : agent_kinds()) known += (known.empty() ? "" : ", ") + k.name;
+  throw Error("config key 'agent.kind': unknown agent '" + name + "' (known: " + known + ")");
+}
+
+std::string kinds_reading(const std::string& key) {
+  std::string out;
+  for (const AgentKind& k : agent_kinds())
+    if (std::find(k.keys.begin(), k.keys.end(), key) != k.keys.end())
+      out += (out.empty() ? "" : ", ") + k.name;
+  return out;
+}
+
+HTrMRLOptions htrmrl_options(const Config& c) {
+  HTrMRLOptions o;
+  o.t1 = o.t2 = encoder_options(c);
+  o.t2.causal = false;  // T2 stays bidirectional: its inputs have no order
+  o.t1.blocks = c.agent.t1_blocks;
+  o.t2.blocks = c.agent.t2_blocks;
+  const HeadOptions heads = head_options(c);
+  o.use_state = heads.use_state;
+  o.value_input = heads.value_input;
+  o.hidden = heads.hidden;
+  o.init_std = heads.init_std;
+  o.normalize_obs = c.ppo.normalize_obs;
+  o.init = parse_init(c.agent.init);
+  return o;
+}
+
+BaselineOptions baseline_options(const Config& c) {
+  BaselineOptions o;
+  o.encoder = encoder_options(c);
+  o.encoder.blocks = c.agent.blocks;
+  o.heads = head_options(c);
+  // TrMRL's published embedding has no bias; the flat baseline embeds like HTrMRL's phi1.
+  o.embedding_bias = c.agent.kind != "trmrl";
+  o.normalize_obs = c.ppo.normalize_obs;
+  o.init = parse_init(c.agent.init);
+  return o;
+}
+
+Rl2Options rl2_options(const Config& c) {
+  Rl2Options o;
+  o.hidden = c.agent.rnn_hidden;
+  o.heads = head_options(c);
+  o.normalize_obs = c.ppo.normalize_obs;
+  return o;
+}
+
+}  // namespace htrmrl
