@@ -17,14 +17,6 @@ namespace {
 // them takes), so a Python trial never replays a training or meta-test trial's draws.
 constexpr uint64_t kTagPolicy = 0x706f6c69;  // "poli"
 
-Agent& context_agent(const TrainedRun& run) {
-  Agent& agent = *run.setup.agent;
-  if (dynamic_cast<RecurrentAgent*>(&agent))
-    throw Error("agent.kind = '" + agent.kind() +
-                "': a recurrent agent cannot act from Python yet (meta_test runs it)");
-  return agent;
-}
-
 }  // namespace
 
 TrialPolicy::TrialPolicy(std::shared_ptr<TrainedRun> run, int rows, uint64_t seed,
@@ -32,17 +24,18 @@ TrialPolicy::TrialPolicy(std::shared_ptr<TrainedRun> run, int rows, uint64_t see
     : run_(std::move(run)),
       rows_(rows),
       seed_(seed),
-      deterministic_(deterministic),
-      actor_(context_agent(*run_), rows, run_->setup.slots, run_->setup.config.agent.seq_len,
-             run_->setup.layout, run_->setup.device, run_->setup.config.cached_acting) {
+      deterministic_(deterministic) {
   const RunSetup& s = run_->setup;
-  for (int i = 0; i < rows; ++i) memory_.emplace_back(s.layout, s.config.memory(), s.slots);
+  state_.n = rows;
+  for (int i = 0; i < rows; ++i) state_.memory.emplace_back(s.layout, s.config.memory(), s.slots);
+  state_.active.assign(rows, 0);
+  state_.windows.resize(static_cast<size_t>(rows) * s.slots);
+  acting_ = make_acting(*s.agent, 0, rows,
+                        {s.slots, s.config.agent.seq_len, s.layout, s.device,
+                         s.config.cached_acting});
   rng_.resize(rows);
   trials_.assign(rows, 0);
   episodes_.assign(rows, 0);
-  in_episode_.assign(rows, 0);
-  windows_.resize(static_cast<size_t>(rows) * s.slots);
-  token_rows_.resize(rows);
   actions_.assign(static_cast<size_t>(rows) * s.layout.act_dim, 0.0f);
   clipped_.resize(s.layout.act_dim);
 }
@@ -63,15 +56,15 @@ void TrialPolicy::reset(const float* obs, const std::vector<char>* mask) {
   require_finite(obs, static_cast<size_t>(rows_) * o, "obs");
   for (int i = 0; i < rows_; ++i) {
     if (mask && !(*mask)[i]) continue;
-    memory_[i].clear();
-    memory_[i].begin_episode(obs + static_cast<size_t>(i) * o);
+    state_.memory[i].clear();
+    state_.memory[i].begin_episode(obs + static_cast<size_t>(i) * o);
     rng_[i] = Rng(derive_seed(seed_, {kTagPolicy, static_cast<uint64_t>(i), trials_[i]++}));
     episodes_[i] = 0;
-    in_episode_[i] = 1;
+    state_.active[i] = 1;
+    // Forget what was kept of the old trial: a context agent's cached summaries (the new
+    // windows may name the old ones' token ranges), a recurrent agent's state.
+    acting_->restart(i);
   }
-  // Forget every cached past summary: a row's new windows may name the token ranges of its old
-  // ones, which no longer hold the same tokens.
-  actor_.reset();
   acted_ = false;
   phase_ = Phase::kActs;
 }
@@ -80,18 +73,18 @@ const std::vector<float>& TrialPolicy::act() {
   if (phase_ == Phase::kNeedsReset) throw Error("act() before reset(obs): start the trials first");
   if (phase_ == Phase::kObserves) throw Error("act() twice: observe() the last step first");
   const int slots = run_->setup.slots, a = spec().act_dim;
-  for (int i = 0; i < rows_; ++i) {
-    token_rows_[i] = memory_[i].tokens().data();
-    if (in_episode_[i]) memory_[i].sample(rng_[i], &windows_[static_cast<size_t>(i) * slots]);
-  }
-  PolicyOutput out = actor_.act(token_rows_.data(), windows_.data(), in_episode_.data());
+  for (int i = 0; i < rows_; ++i)
+    if (state_.active[i])
+      state_.memory[i].sample(rng_[i], &state_.windows[static_cast<size_t>(i) * slots]);
+  torch::NoGradGuard no_grad;
+  PolicyOutput out = acting_->act(state_, 0, rows_);
   out = {out.mean.contiguous(), out.log_std.contiguous(), out.value};
   // As the Sampler chooses: the distribution's mode, or a draw from the row's own stream;
   // rows between episodes get zeros.
   const ActionDistribution& policy = run_->setup.agent->distribution();
   for (int i = 0; i < rows_; ++i) {
     float* action = &actions_[static_cast<size_t>(i) * a];
-    if (!in_episode_[i]) std::fill_n(action, a, 0.0f);
+    if (!state_.active[i]) std::fill_n(action, a, 0.0f);
     else if (deterministic_) policy.mode(out, i, action);
     else policy.sample(out, i, rng_[i], action);
   }
@@ -107,18 +100,18 @@ void TrialPolicy::observe(const float* obs, const float* rewards, const std::vec
   require_finite(rewards, rows_, "rewards");
   for (int i = 0; i < rows_; ++i) {
     const float* next = obs + static_cast<size_t>(i) * o;
-    if (!in_episode_[i]) {
-      memory_[i].begin_episode(next);
-      in_episode_[i] = 1;
+    if (!state_.active[i]) {
+      state_.memory[i].begin_episode(next);
+      state_.active[i] = 1;
       continue;
     }
     // The token keeps the action the environment executed (clipped), as in training.
     for (int j = 0; j < a; ++j)
       clipped_[j] = std::clamp(actions_[static_cast<size_t>(i) * a + j], spec().action_low,
                                spec().action_high);
-    memory_[i].push_step(clipped_.data(), rewards[i], dones[i] != 0, next);
+    state_.memory[i].push_step(clipped_.data(), rewards[i], dones[i] != 0, next);
     if (dones[i]) {
-      in_episode_[i] = 0;
+      state_.active[i] = 0;
       ++episodes_[i];
     }
   }
@@ -127,7 +120,7 @@ void TrialPolicy::observe(const float* obs, const float* rewards, const std::vec
 
 torch::Tensor TrialPolicy::embeddings() {
   if (!acted_) throw Error("embeddings() before act(): they are those of the last act()");
-  return actor_.embedding().to(torch::kFloat).contiguous();
+  return acting_->embedding().to(torch::kFloat).contiguous();
 }
 
 }  // namespace htrmrl::python

@@ -2,7 +2,9 @@
 // trial, each row's memory kept here and fed as the Sampler feeds it (rollouts/sampler.hpp):
 // an episode's first observation, then per step the action taken (clipped to the action
 // space), the reward, the episode-end flag and the next observation. Every act() draws each
-// row's windows and runs one batched forward pass through an Actor (rollouts/actor.hpp).
+// row's windows and acts for all rows at once through the agent kind's Acting
+// (rollouts/acting.hpp): one batched forward pass of a context agent, or one recurrent step of
+// RL^2's state.
 // Plain C++ on raw buffers: agents_module.cpp converts arrays and releases the GIL around it.
 #pragma once
 
@@ -10,7 +12,8 @@
 #include <memory>
 #include <vector>
 
-#include "rollouts/actor.hpp"
+#include "rollouts/acting.hpp"
+#include "rollouts/rollout_state.hpp"
 #include "training/trained_run.hpp"
 
 namespace htrmrl::python {
@@ -18,7 +21,7 @@ namespace htrmrl::python {
 class TrialPolicy {
  public:
   // rows: trials acted for at once; seed: the rows' random streams (window draws, action
-  // noise); deterministic: act with the policy mean. Context agents only (not RL^2).
+  // noise); deterministic: act with the policy mean.
   TrialPolicy(std::shared_ptr<TrainedRun> run, int rows, uint64_t seed, bool deterministic);
 
   int rows() const { return rows_; }
@@ -48,16 +51,15 @@ class TrialPolicy {
   int rows_;
   uint64_t seed_;
   bool deterministic_;
-  Actor actor_;
+  // The rows' memories, windows and whether each plays an episode (RolloutState's memory,
+  // windows and active: what an Acting reads), and the acting itself.
+  RolloutState state_;
+  std::unique_ptr<Acting> acting_;
   Phase phase_ = Phase::kNeedsReset;
   bool acted_ = false;  // an act() since the last reset, so embeddings() has a context
-  std::vector<TrialMemory> memory_;
   std::vector<Rng> rng_;
   std::vector<uint64_t> trials_;   // trials started per row: the index of its stream
   std::vector<int64_t> episodes_;
-  std::vector<char> in_episode_;   // 0 once the row's episode has ended, until its next starts
-  std::vector<Window> windows_;
-  std::vector<const float*> token_rows_;
   std::vector<float> actions_, clipped_;
 };
 

@@ -129,10 +129,75 @@ def test_bad_run_directories_raise(reference, tmp_path):
         htrmrl.config(base=tmp_path / "missing.toml")
 
 
-def test_a_recurrent_agent_meta_tests_but_does_not_act(tmp_path):
-    run = htrmrl.train(tmp_path / "rl2", {**TINY, "agent.kind": "rl2",
-                                          "train.total_env_steps": 640, "eval.train_split": False})
-    agent = htrmrl.load_agent(run.dir)
+@pytest.fixture(scope="module")
+def rl2(tmp_path_factory):
+    """A tiny RL^2 run (GRU state carried across a trial's episodes) and its agent."""
+    run = htrmrl.train(tmp_path_factory.mktemp("rl2") / "run",
+                       {**TINY, "agent.kind": "rl2", "train.total_env_steps": 640,
+                        "eval.train_split": False})
+    return run, htrmrl.load_agent(run.dir)
+
+
+def test_a_recurrent_agent_meta_tests_as_in_training(rl2):
+    run, agent = rl2
+    assert agent.kind == "rl2"
     assert agent.meta_test() == run.eval
-    with pytest.raises(htrmrl.Error, match="recurrent agent cannot act from Python"):
-        agent.policy(1)
+
+
+def play(agent, rows, steps, env_rows=None):
+    """Mean actions and GRU states of `rows` trials of one policy over `steps` steps (crossing
+    episode boundaries), on the environment rows `env_rows` of one shared trajectory seed."""
+    env_rows = list(range(rows)) if env_rows is None else env_rows
+    env = htrmrl.make(agent.benchmark, max(env_rows) + 1, seed=agent.seed, split="test")
+    policy = agent.policy(rows, seed=0, deterministic=True)
+    obs, _ = env.reset()
+    policy.reset(obs[env_rows])
+    actions, states = [], []
+    for _ in range(steps):
+        a = policy.act()
+        states.append(policy.embeddings())
+        full = np.zeros((env.num_envs, agent.act_dim), np.float32)
+        full[env_rows] = a
+        obs, rewards, terminated, truncated, _ = env.step(full)
+        done = (terminated | truncated)[env_rows]
+        policy.observe(obs[env_rows], rewards[env_rows], done)
+        actions.append(a)
+    return np.stack(actions), np.stack(states), policy
+
+
+def test_a_recurrent_agent_acts_row_by_row_as_alone(rl2):
+    """RL^2 from Python: each row's state reads its own trial only, through two episode
+    boundaries (the terminal token is caught up before the next episode's first action)."""
+    _, agent = rl2
+    steps = 2 * 20 + 5  # point-robot episodes are 20 steps
+    together, states, policy = play(agent, 3, steps)
+    assert list(policy.episodes) == [2, 2, 2]
+    assert states.shape == (steps, 3, 128) and np.isfinite(states).all()
+    for row in range(3):
+        alone, alone_states, _ = play(agent, 1, steps, env_rows=[row])
+        np.testing.assert_allclose(together[:, row], alone[:, 0], rtol=0, atol=1e-5)
+        np.testing.assert_allclose(states[:, row], alone_states[:, 0], rtol=0, atol=1e-5)
+    # The state moves with what the row reads: not the same at every step, nor in every row.
+    assert np.abs(states[1:] - states[:-1]).max() > 1e-3
+    assert np.abs(states[-1, 0] - states[-1, 1]).max() > 1e-3
+
+
+def test_a_recurrent_row_reset_starts_from_a_zero_state(rl2):
+    """A partial reset zeroes that row's state: its actions are then a fresh policy's."""
+    _, agent = rl2
+    env = htrmrl.make(agent.benchmark, 2, seed=agent.seed, split="test")
+    policy = agent.policy(2, deterministic=True)
+    obs, _ = env.reset()
+    policy.reset(obs)
+    for _ in range(7):
+        obs, rewards, terminated, truncated, _ = env.step(policy.act())
+        policy.observe(obs, rewards, terminated | truncated)
+    carried = policy.act()
+    obs, rewards, terminated, truncated, _ = env.step(carried)
+    policy.observe(obs, rewards, terminated | truncated)
+    policy.reset(obs, mask=np.array([True, False]))
+    fresh = agent.policy(1, deterministic=True)
+    fresh.reset(obs[:1])
+    np.testing.assert_allclose(policy.act()[0], fresh.act()[0], rtol=0, atol=1e-5)
+    np.testing.assert_allclose(policy.embeddings()[0], fresh.embeddings()[0], rtol=0, atol=1e-5)
+

@@ -22,6 +22,9 @@ class ContextActing : public Acting {
                       state.active.data() + begin);
   }
   torch::Tensor embedding() override { return actor_.embedding(); }
+  // The Actor's cache is dropped for every row: the others re-encode their windows (cheap, and
+  // equal up to float rounding).
+  void restart(int) override { actor_.reset(); }
 
  private:
   Actor actor_;
@@ -63,6 +66,11 @@ class RecurrentActing : public Acting {
     return {out.mean.to(torch::kCPU), out.log_std.to(torch::kCPU), out.value.to(torch::kCPU)};
   }
   torch::Tensor embedding() override { return state_.to(torch::kCPU); }
+  void restart(int row) override {
+    torch::NoGradGuard no_grad;
+    state_[row].copy_(agent_.initial_state(1)[0]);
+    fed_[row] = 0;
+  }
 
  private:
   // The tokens [n, d] at index fed_[i] of trial begin + i where take[i] (zeros elsewhere).

@@ -29,6 +29,10 @@ class Acting {
   virtual PolicyOutput act(RolloutState& state, int begin, int end) = 0;
   // The embeddings of the last act(), [end - begin, d], on the CPU.
   virtual torch::Tensor embedding() = 0;
+  // Row `row` (trial begin + row) starts a new trial: its memory was cleared, so whatever was
+  // kept of its old one (cached summaries, a recurrent state) is dropped. The sampler never
+  // reuses a row; Python's TrialPolicy does.
+  virtual void restart(int row) = 0;
 };
 
 // What acting needs to know of the rollout beyond its state.
