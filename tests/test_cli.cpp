@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
 
 #include <nlohmann/json.hpp>
 
@@ -111,6 +112,42 @@ TEST_F(Cli, EvalWritesPerTaskAndPerEpisodeSuccess) {
   }
   EXPECT_NEAR(j["mean_success"].get<double>(), mean, 1e-9);
   EXPECT_EQ(j["success"], j["mean_success"]);
+}
+
+// The suite version a run is made on: recorded in its config and eval.json; a run of another
+// version is refused on resume and eval, naming the key and both versions; a run from before
+// versions were recorded is taken as version 1, the only one there was.
+TEST_F(Cli, SuiteVersionsAreRecordedAndARunOfAnotherIsRefused) {
+  ASSERT_EQ(htrmrl("train --out " + path("a") + kTiny + " --set train.total_env_steps=480").code, 0);
+  const std::string config = read_file(path("a/config.toml"));
+  EXPECT_NE(config.find("suite_version = \"point-robot-1\""), std::string::npos) << config;
+  auto eval = nlohmann::json::parse(std::ifstream(path("a/eval.json")));
+  EXPECT_EQ(eval["suite_version"], "point-robot-1");
+  // The config with its suite_version line replaced (or dropped when `line` is empty).
+  const auto with_version_line = [&](const std::string& line) {
+    std::string edited;
+    std::istringstream in(config);
+    for (std::string l; std::getline(in, l);)
+      edited += l.rfind("suite_version", 0) == 0 ? (line.empty() ? "" : line + "\n") : l + "\n";
+    std::ofstream(path("a/config.toml")) << edited;
+  };
+  with_version_line("suite_version = \"point-robot-0\"");
+  const std::string eval_before = read_file(path("a/eval.json"));
+  for (const std::string& args : {"train --resume " + path("a"), "eval --run " + path("a")}) {
+    SCOPED_TRACE(args);
+    Outcome o = htrmrl(args);
+    EXPECT_EQ(o.code, 2);
+    for (const char* needle : {"env.suite_version", "point-robot-0", "point-robot-1"})
+      EXPECT_NE(o.output.find(needle), std::string::npos) << o.output;
+  }
+  EXPECT_EQ(read_file(path("a/eval.json")), eval_before);
+  with_version_line("");
+  EXPECT_EQ(htrmrl("eval --run " + path("a")).code, 0);
+  // A new run asking for a version this build does not have.
+  Outcome o = htrmrl("train --out " + path("b") + kTiny + " --set env.suite_version=point-robot-7");
+  EXPECT_EQ(o.code, 2);
+  EXPECT_NE(o.output.find("point-robot-7"), std::string::npos) << o.output;
+  EXPECT_FALSE(fs::exists(path("b")));
 }
 
 // A kill -9 storm: the run is killed with SIGKILL kKills times and resumed each time, then

@@ -383,12 +383,35 @@ TEST_F(Reports, ReportEmbedsEveryFigureAsAValidPng) {
   EXPECT_NE(md.find("| trmrl | 2 / 2 | 8500 |"), std::string::npos) << md;
   EXPECT_NE(md.find("agent.kind=flat,seed=1: not started"), std::string::npos) << md;
   EXPECT_NE(md.find("htrmrl report " + sweep), std::string::npos);
+  // One suite version throughout (hand-made configs have none: taken as version 1).
+  EXPECT_NE(md.find("| point-robot-sparse | point-robot-1 |"), std::string::npos) << md;
+  EXPECT_EQ(md.find("different suite versions"), std::string::npos) << md;
   // The embedding map had both kinds' seed-1 checkpoints.
   EXPECT_TRUE(fs::exists(report / "data" / "embeddings_1.csv"));
   // Nothing staged is left beside it.
   for (const auto& entry : fs::directory_iterator(sweep))
     EXPECT_EQ(entry.path().filename().string().rfind("report.", 0), std::string::npos)
         << entry.path();
+}
+
+// Runs made on different versions of the suite's rules: the report says so at its top.
+TEST_F(Reports, RunsOfDifferentSuiteVersionsAreFlagged) {
+  if (shell(python_interpreter() + " -c 'import matplotlib'").code != 0)
+    GTEST_SKIP() << "python3-matplotlib not installed";
+  const std::string sweep = make_sweep("mixed", false);
+  Config config;
+  config.agent.kind = "trmrl";
+  config.agent.episodes = 1;
+  config.seed = 2;
+  config.env.suite_version = "point-robot-0";
+  write_file_atomic(sweep + "/runs/agent.kind=trmrl,seed=2/config.toml", to_toml(config));
+  const Outcome o = htrmrl("report --no-embeddings " + sweep);
+  ASSERT_EQ(o.code, 0) << o.output;
+  const std::string md = read_file(sweep + "/report/report.md");
+  EXPECT_NE(md.find("different suite versions (point-robot-0, point-robot-1)"),
+            std::string::npos) << md;
+  EXPECT_NE(md.find("| point-robot-sparse | point-robot-0, point-robot-1 |"),
+            std::string::npos) << md;
 }
 
 }  // namespace

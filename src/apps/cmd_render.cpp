@@ -124,7 +124,7 @@ Outcome play_with_agent(const RenderRequest& q) {
   if (!fs::exists(paths.config())) throw Error("'" + q.run + "' holds no run (no config.toml)");
   if (!fs::is_regular_file(paths.latest()))
     throw Error("run '" + q.run + "' has no checkpoint (no checkpoints/latest.pt)");
-  const Config config = load_config(paths.config());
+  const Config config = load_run_config(q.run);
   const std::string& benchmark = config.env.benchmark;
   const int episodes = config.env.episodes_per_trial;
   const int episode = q.episode == 0 ? episodes : q.episode;

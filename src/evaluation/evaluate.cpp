@@ -108,6 +108,7 @@ nlohmann::json to_detailed_json(const EvalRecord& record) {
   j["episodes_per_trial"] = r.protocol.episodes();
   j["deterministic"] = r.protocol.deterministic;
   j["unstable_steps"] = r.unstable_steps;
+  if (!record.suite_version.empty()) j["suite_version"] = record.suite_version;
   for (size_t i = 0; i < r.tasks.size(); ++i) {
     j["tasks"][i]["params"] = r.tasks[i].params;
     j["tasks"][i]["mean_return"] = r.tasks[i].mean_return;

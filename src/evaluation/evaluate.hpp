@@ -40,6 +40,7 @@ struct EvalRecord {
   int64_t env_steps = 0;   // training env steps consumed (meta-test steps not counted)
   std::string split;       // "test" (held-out variations) or "train"
   EvalResult result;
+  std::string suite_version;  // the benchmark's (Benchmark::suite_version); eval.json keeps it
 };
 
 // Runs protocol.trials trials per task; trial j of task i draws from the stream derived from

@@ -140,8 +140,13 @@ void check_directory(const SweepPlan& plan, const std::string& out) {
   }
   for (const auto& run : plan.runs) {
     const RunPaths paths{out + "/" + run.dir()};
-    if (fs::exists(paths.config()) &&
-        to_toml(load_config(paths.config())) != to_toml(run.config))
+    if (!fs::exists(paths.config())) continue;
+    // A started run records its suite version; the plan leaves it to the build (empty). A
+    // run of another version is refused by name when it resumes.
+    const Config stored = load_run_config(paths.dir);
+    Config planned = run.config;
+    if (planned.env.suite_version.empty()) planned.env.suite_version = stored.env.suite_version;
+    if (to_toml(stored) != to_toml(planned))
       throw Error("'" + paths.config() + "' is not the config this sweep gives run " +
                   run.name + "; move that run away to rerun it");
   }

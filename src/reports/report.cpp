@@ -107,15 +107,16 @@ std::string sweep_section(const SweepData& sweep) {
     for (const auto& v : g.values) md += " " + v;
     md += "\n";
   }
-  md += "\n| method | agent.kind | benchmark | budget (train.total_env_steps) | runs |\n"
-        "| --- | --- | --- | --- | --- |\n";
+  md += "\n| method | agent.kind | benchmark | suite version | budget (train.total_env_steps) "
+        "| runs |\n| --- | --- | --- | --- | --- | --- |\n";
   for (const std::string& method : sweep.methods) {
-    std::set<std::string> kinds, benchmarks, budgets;
+    std::set<std::string> kinds, benchmarks, suites, budgets;
     const auto runs = sweep.runs_of(method);
     for (const RunData* r : runs)
       if (r->config) {
         kinds.insert(r->config->agent.kind);
         benchmarks.insert(r->config->env.benchmark);
+        suites.insert(r->config->env.suite_version);
         budgets.insert(std::to_string(r->config->train.total_env_steps));
       }
     auto join = [](const std::set<std::string>& s) {
@@ -123,8 +124,8 @@ std::string sweep_section(const SweepData& sweep) {
       for (const auto& v : s) out += (out.empty() ? "" : ", ") + v;
       return out.empty() ? std::string("?") : out;
     };
-    md += fmt::format("| {} | {} | {} | {} | {} |\n", method_label(sweep, method), join(kinds),
-                      join(benchmarks), join(budgets), runs.size());
+    md += fmt::format("| {} | {} | {} | {} | {} | {} |\n", method_label(sweep, method),
+                      join(kinds), join(benchmarks), join(suites), join(budgets), runs.size());
   }
   return md + "\n";
 }
@@ -142,6 +143,20 @@ void swap_in(const fs::path& staging, const fs::path& target) {
   if (fs::exists(target)) fs::rename(target, old);
   fs::rename(staging, target);
   fs::remove_all(old);
+}
+
+// A warning when the runs were made on more than one version of a task suite's rules: their
+// figures do not compare. Empty when they agree.
+std::string suite_warning(const SweepData& sweep) {
+  std::set<std::string> suites;
+  for (const RunData& r : sweep.runs)
+    if (r.config) suites.insert(r.config->env.suite_version);
+  if (suites.size() < 2) return "";
+  std::string list;
+  for (const auto& s : suites) list += (list.empty() ? "" : ", ") + s;
+  return "**These runs were made on different suite versions (" + list +
+         "): the rules of their tasks differ, so their figures do not compare. The table "
+         "below says which method ran on which.**\n\n";
 }
 
 // Builds the whole report in `staging`.
@@ -173,7 +188,7 @@ void build(const SweepData& sweep, const ReportOptions& options, const fs::path&
 
   std::string md = "# Report: " + fs::path(sweep.dir).lexically_normal().filename().string() +
                    "\n\nMade by `" + options.command + "`. The plotted numbers are in "
-                   "`data/plots.json`.\n\n" + sweep_section(sweep);
+                   "`data/plots.json`.\n\n" + suite_warning(sweep) + sweep_section(sweep);
   for (const auto& [heading, fig] : figures) md += figure_section(heading, fig);
   md += "## Final success\n\nAt each run's last evaluation (meta-test: its last periodic "
         "evaluation, else eval.json); mean ± standard error over seeds.\n\n" + final_table(sweep);

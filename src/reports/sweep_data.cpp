@@ -78,7 +78,7 @@ void load_run(RunData& run) {
     run.missing = "not started (no config.toml)";
     return;
   }
-  run.config = load_config(config);
+  run.config = load_run_config(run.dir);
   if (const auto path = run.dir + "/metrics.csv"; fs::exists(path))
     run.rollout_success = parse_rollout_success(read_file(path), path);
   if (const auto path = run.dir + "/evaluations.jsonl"; fs::exists(path))

@@ -61,6 +61,10 @@ std::vector<Field> fields(Config& c) {
       {"env.benchmark", &c.env.benchmark, "benchmark name (see `htrmrl benchmarks`)"},
       {"env.episodes_per_trial", &c.env.episodes_per_trial,
        "episodes per trial; memory is wiped between trials", 1, 1000},
+      {"env.suite_version", &c.env.suite_version,
+       "the version of the task suite's rules (scenes, randomisation, rewards, success) the run "
+       "is made on, e.g. tabletop-1; recorded when a run starts, and a run of another version "
+       "is refused on resume and eval. Empty: this build's (see `htrmrl benchmarks`)"},
       {"agent.kind", &c.agent.kind, kind_help(), -kInf, kInf, false, kind_names()},
       {"agent.episodes", &c.agent.episodes, "K: sequences per context, the current one included",
        1, 10000},
@@ -311,6 +315,16 @@ Config load_config(const std::string& path) {
   std::stringstream text;
   text << in.rdbuf();
   return parse_config(text.str(), path);
+}
+
+Config load_run_config(const std::string& dir) {
+  Config config = load_config(dir + "/config.toml");
+  if (config.env.suite_version.empty()) {
+    const std::string now =
+        make_benchmark(config.env.benchmark, static_cast<uint64_t>(config.seed)).suite_version;
+    config.env.suite_version = now.substr(0, now.rfind('-')) + "-1";
+  }
+  return config;
 }
 
 void apply_override(Config& config, const std::string& assignment) {

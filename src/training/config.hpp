@@ -24,6 +24,9 @@ struct Config {
   struct Env {
     std::string benchmark = "point-robot-sparse";
     int episodes_per_trial = 4;
+    // The suite version (Benchmark::suite_version) a run is made on: recorded in its config
+    // when it starts; resume and eval refuse a run of another version. Empty: this build's.
+    std::string suite_version;
   } env;
 
   struct Agent {
@@ -107,6 +110,9 @@ struct Config {
 // Parses a TOML file; every unknown key, wrong type or out-of-range value throws
 // htrmrl::Error naming the key and the file.
 Config load_config(const std::string& path);
+// A run directory's config.toml. A run from before suite versions were recorded (no
+// env.suite_version) was made on version 1 of its benchmark's suite, the only one there was.
+Config load_run_config(const std::string& dir);
 // Parses TOML text (`origin` names it in messages).
 Config parse_config(const std::string& text, const std::string& origin);
 // Applies one `key=value` override, then re-validates.

@@ -44,6 +44,15 @@ RunSetup make_setup(const Config& config) {
   s.device = parse_device(config.device);
   configure_runtime(config.threads);
   s.benchmark = make_benchmark(config.env.benchmark, static_cast<uint64_t>(config.seed));
+  // A run's numbers and checkpoints mean the same thing only under the same task rules.
+  const std::string& made_on = config.env.suite_version;
+  if (!made_on.empty() && made_on != s.benchmark.suite_version)
+    throw Error("config key 'env.suite_version': the run was made on " + made_on +
+                ", but this build's " + config.env.benchmark + " is " +
+                s.benchmark.suite_version +
+                " (its scenes, randomisation, rewards or success rules changed since): its "
+                "results and checkpoints do not carry over; start a new run");
+  s.config.env.suite_version = s.benchmark.suite_version;
   s.layout = {s.benchmark.spec.obs_dim, s.benchmark.spec.act_dim};
   s.slots = context_slots(config.memory(), config.env.episodes_per_trial);
   // A recurrent agent (RL^2) reads no windows: one slot, whose current window's end names

@@ -24,7 +24,7 @@ TrainedRun load_trained_run(const std::string& dir, const EvalRunOptions& option
   const RunPaths paths{dir};
   if (!std::filesystem::exists(paths.config()))
     throw Error("'" + dir + "' holds no run (no config.toml)");
-  Config config = load_config(paths.config());
+  Config config = load_run_config(dir);
   apply_eval_options(config, options);
   TrainedRun run{dir, make_setup(config), {}};  // make_setup validates, naming config keys
   run.state = load_checkpoint(options.checkpoint.empty() ? paths.latest() : options.checkpoint,
@@ -41,7 +41,8 @@ EvalRecord meta_test_run(TrainedRun& run, const EvalProtocol& protocol) {
   Sampler sampler = make_sampler(setup, capacity);
   return {run.state.iteration, run.state.env_steps, "test",
           evaluate(*setup.agent, sampler, setup.benchmark.test_tasks, protocol,
-                   static_cast<uint64_t>(setup.config.seed))};
+                   static_cast<uint64_t>(setup.config.seed)),
+          setup.benchmark.suite_version};
 }
 
 EvalRecord evaluate_run(const std::string& dir, const EvalRunOptions& options) {

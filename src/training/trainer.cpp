@@ -111,6 +111,8 @@ class Trainer {
 
   // The group of ranks; null for a single process.
   Collective* group() const { return group_.get(); }
+  // The benchmark's suite version (Benchmark::suite_version) this run is made on.
+  const std::string& suite_version() const { return setup_.benchmark.suite_version; }
   // Whether this process writes the run's files (rank 0, or the only process).
   bool writes_files() const { return world_.rank == 0; }
 
@@ -281,7 +283,8 @@ class Trainer {
     std::vector<EvalRecord> records;
     auto run_split = [&](const char* split, const std::vector<Task>& tasks, uint64_t stream) {
       records.push_back({state_.iteration, state_.env_steps, split,
-                         evaluate(*setup_.agent, sampler_, tasks, c.eval, stream, group_.get())});
+                         evaluate(*setup_.agent, sampler_, tasks, c.eval, stream, group_.get()),
+                         setup_.benchmark.suite_version});
     };
     run_split("test", setup_.benchmark.test_tasks, seed);
     if (c.eval.train_split)
@@ -355,7 +358,10 @@ void train_new(const Config& config, const std::string& dir) {
   on_rank0(trainer.group(), [&] {
     if (world.distributed()) refuse_existing();
     fs::create_directories(dir);
-    write_file_atomic(paths.config(), to_toml(config));
+    // The resolved config, with the suite version the run is made on.
+    Config recorded = config;
+    recorded.env.suite_version = trainer.suite_version();
+    write_file_atomic(paths.config(), to_toml(recorded));
   });
   trainer.run();
   if (trainer.writes_files()) write_finished_status(paths);
@@ -366,7 +372,7 @@ void train_resume(const std::string& dir) {
   const World world = world_from_environment();
   if (!fs::exists(paths.config()))
     throw Error("'" + dir + "' holds no run to resume (no config.toml)");
-  Trainer trainer(load_config(paths.config()), dir, world);
+  Trainer trainer(load_run_config(dir), dir, world);
   trainer.restore();
   trainer.run();
   if (trainer.writes_files()) write_finished_status(paths);
