@@ -117,7 +117,8 @@ TEST(AgentKinds, EveryAgentKeyIsReadBySomeKindAndEveryListedKeyExists) {
     if (key.rfind("agent.", 0) != 0 || key == "agent.kind") continue;
     EXPECT_FALSE(kinds_reading(key).empty()) << key << " is read by no agent kind";
   }
-  EXPECT_EQ(kinds_reading("agent.rnn_hidden"), "rl2");
+  EXPECT_EQ(kinds_reading("agent.rnn_hidden"), "rl2, varibad");
+  EXPECT_EQ(kinds_reading("agent.latent_dim"), "varibad");
   EXPECT_EQ(kinds_reading("agent.blocks"), "trmrl, flat");
   EXPECT_EQ(kinds_reading("ppo.lr"), "");
 }
@@ -130,7 +131,7 @@ TEST(AgentKinds, TheTableDrivesChoicesHelpAndRefusals) {
     Config c;
     EXPECT_NO_THROW(apply_override(c, "agent.kind=" + kind.name));
   }
-  EXPECT_NE(help.find("(read by rl2)"), std::string::npos);
+  EXPECT_NE(help.find("(read by rl2, varibad)"), std::string::npos);
   Config c;
   try {
     apply_override(c, "agent.kind=lstm");

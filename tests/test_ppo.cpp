@@ -49,9 +49,10 @@ Config small_config(const std::string& kind = "htrmrl") {
   return c;
 }
 
-// rl2 reads contexts only through its fallback forward (its own path is tests/test_rl2.cpp);
-// its ratio goes through the segment path of ppo_update.
-const std::vector<std::string> kKinds{"htrmrl", "trmrl", "flat", "rl2"};
+// rl2 and varibad read contexts only through their fallback forward (their own paths are in
+// tests/test_rl2.cpp and test_varibad.cpp); their ratio goes through the segment path of
+// ppo_update.
+const std::vector<std::string> kKinds{"htrmrl", "trmrl", "flat", "rl2", "varibad"};
 
 // One rollout of c.ppo.trials_per_iter trials (trial i on train task i) by s's agent.
 RolloutBuffer collect(RunSetup& s, const Config& c) {

@@ -111,7 +111,7 @@ Config tiny_config(const std::string& kind = "htrmrl") {
 }
 
 TEST(Protocol, TrialsLongerThanTrainingWorkForEveryAgent) {
-  for (const std::string kind : {"htrmrl", "trmrl", "flat", "rl2"}) {
+  for (const std::string kind : {"htrmrl", "trmrl", "flat", "rl2", "varibad"}) {
     SCOPED_TRACE(kind);
     Config c = tiny_config(kind);
     c.eval.adaptation_episodes = 3;  // 5 episodes against training's 2 (and K = 25)

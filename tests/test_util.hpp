@@ -47,12 +47,14 @@ inline void set_published_trmrl(Config& c) {
   c.agent.value_input = "state";
 }
 
-// Rows of a metrics.csv with the timing columns left out: what must repeat exactly.
-inline std::vector<std::string> stable_metrics_rows(const std::string& file) {
+// Rows of a metrics.csv with the timing columns left out: what must repeat exactly. `learner`:
+// the columns of the run's learner (PPO's unless given).
+inline std::vector<std::string> stable_metrics_rows(
+    const std::string& file, const std::vector<MetricColumn>& learner = ppo_columns()) {
   std::ifstream in(file);
   std::string line;
   std::getline(in, line);  // header
-  const auto columns = metrics_columns(ppo_columns());
+  const auto columns = metrics_columns(learner);
   std::vector<std::string> rows;
   while (std::getline(in, line)) {
     std::string kept;

@@ -88,6 +88,17 @@ class RecurrentAgent : public Agent {
     state = unroll(tokens.unsqueeze(1), state).select(1, 0);
     return read(tokens, state);
   }
+
+  // A context is not a recurrent agent's input: these run it from the trial's start state
+  // over the current (last) slot's real tokens, as if the current window were the whole
+  // trial, and read it at its last token (forward) or return that state (embed). Acting and
+  // training never use them (they call step / unroll); they exist so that code written for
+  // contexts still runs.
+  PolicyOutput forward(const Context& context) override;
+  torch::Tensor embed(const Context& context) override;
+
+ private:
+  torch::Tensor current_window_state(const Context& context);
 };
 
 }  // namespace htrmrl

@@ -29,26 +29,4 @@ PolicyOutput Rl2Agent::read(const torch::Tensor& tokens, const torch::Tensor& st
   return heads_.forward(state, states);
 }
 
-torch::Tensor Rl2Agent::current_window_state(const Context& context) {
-  // Windows are right-aligned with padding in front; a zero state is kept through padding
-  // positions by resetting it wherever the mask is 0 (padding only ever precedes real tokens).
-  auto current = context.index.select(1, context.slots() - 1);
-  auto tokens = context.tokens.index_select(0, current);
-  auto mask = context.mask.index_select(0, current);
-  auto state = initial_state(tokens.size(0));
-  for (int64_t t = 0; t < tokens.size(1); ++t) {
-    auto next = unroll(tokens.narrow(1, t, 1), state).select(1, 0);
-    state = next * mask.narrow(1, t, 1);
-  }
-  return state;
-}
-
-PolicyOutput Rl2Agent::forward(const Context& context) {
-  auto current = context.index.select(1, context.slots() - 1);
-  auto last = context.tokens.index_select(0, current).select(1, context.tokens.size(1) - 1);
-  return read(last, current_window_state(context));
-}
-
-torch::Tensor Rl2Agent::embed(const Context& context) { return current_window_state(context); }
-
 }  // namespace htrmrl

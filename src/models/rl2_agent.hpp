@@ -32,18 +32,9 @@ class Rl2Agent : public RecurrentAgent {
   PolicyOutput read(const torch::Tensor& tokens, const torch::Tensor& states) override;
   int64_t state_size() const override { return options_.hidden; }
 
-  // A context is not RL^2's input: these run the GRU from a zero state over the current
-  // (last) slot's real tokens, as if the current window were the whole trial. Acting and
-  // training never use them (they call step / unroll); they exist so that code written for
-  // contexts still runs.
-  PolicyOutput forward(const Context& context) override;
-  torch::Tensor embed(const Context& context) override;
   ObsNormalizer& normalizer() override { return normalizer_; }
 
  private:
-  // GRU states after each token of the current slot's window, read at its last token [B, H].
-  torch::Tensor current_window_state(const Context& context);
-
   Rl2Options options_;
   TokenLayout layout_;
   ObsNormalizer normalizer_{nullptr};

@@ -2,8 +2,10 @@
 
 #include <algorithm>
 
+#include "algorithms/varibad_learner.hpp"
 #include "common/error.hpp"
 #include "training/config.hpp"
+#include "training/setup.hpp"
 
 namespace htrmrl {
 namespace {
@@ -68,6 +70,19 @@ std::shared_ptr<Agent> make_flat(const Config& c, TokenLayout layout, int slots)
 std::shared_ptr<Agent> make_rl2(const Config& c, TokenLayout layout, int) {
   return std::make_shared<Rl2Agent>(rl2_options(c), layout);
 }
+std::shared_ptr<Agent> make_varibad(const Config& c, TokenLayout layout, int) {
+  return std::make_shared<VariBadAgent>(varibad_options(c), layout);
+}
+
+std::unique_ptr<Learner> make_varibad_learner(const RunSetup& setup, Collective* group) {
+  if (group)
+    throw Error("agent.kind = \"varibad\" trains in one process: its VAE update has no "
+                "data-parallel path (run without WORLD_SIZE > 1)");
+  return std::make_unique<VariBadLearner>(
+      dynamic_cast<VariBadAgent&>(*setup.agent),
+      VariBadLearnerOptions{ppo_learner_options(setup.config), setup.config.vae},
+      task_families(setup.benchmark.train_tasks), setup.device);
+}
 
 }  // namespace
 
@@ -85,6 +100,11 @@ const std::vector<AgentKind>& agent_kinds() {
        check_heads_divide_width, true, make_flat},
       {"rl2", "RL^2: a GRU over every token of the trial, its state reset between trials",
        join({{"agent.rnn_hidden", "agent.bptt"}, kHeadKeys}), nullptr, false, make_rl2},
+      {"varibad",
+       "VariBAD: a GRU encoder's Gaussian belief over a task latent, trained as a VAE that "
+       "decodes the trial's rewards (vae.*); PPO's policy reads the state and the belief",
+       join({{"agent.rnn_hidden", "agent.latent_dim", "agent.bptt"}, kHeadKeys}), nullptr,
+       false, make_varibad, make_varibad_learner},
   };
   return kinds;
 }
@@ -131,6 +151,26 @@ BaselineOptions baseline_options(const Config& c) {
   o.normalize_obs = c.ppo.normalize_obs;
   o.init = parse_init(c.agent.init);
   return o;
+}
+
+VariBadOptions varibad_options(const Config& c) {
+  VariBadOptions o;
+  o.hidden = c.agent.rnn_hidden;
+  o.latent = c.agent.latent_dim;
+  o.heads = head_options(c);
+  o.normalize_obs = c.ppo.normalize_obs;
+  return o;
+}
+
+PpoLearnerOptions ppo_learner_options(const Config& c) {
+  PpoLearnerOptions options;
+  options.ppo = c.ppo_options();
+  options.lr = c.ppo.lr;
+  options.adam_eps = c.ppo.adam_eps;
+  options.anneal_lr = c.ppo.anneal_lr;
+  options.scale_rewards = parse_reward_scaling(c.ppo.scale_rewards);
+  options.seed = static_cast<uint64_t>(c.seed);
+  return options;
 }
 
 Rl2Options rl2_options(const Config& c) {

@@ -1,6 +1,7 @@
 // Every agent kind in one place. A kind is its name, one line on what it is, the agent.* keys
-// it reads, the rules those keys must satisfy for it, how many context slots it reads, and its
-// factory (which turns the config into the kind's own option struct). `agent.kind`'s choices,
+// it reads, the rules those keys must satisfy for it, how many context slots it reads, its
+// factory (which turns the config into the kind's own option struct) and, unless PPO alone
+// trains it, its learner's factory. `agent.kind`'s choices,
 // its help text, the per-key "read by" notes of `htrmrl train --help`, validation and
 // make_agent all come from this table: a new kind is one entry in agent_kinds.cpp plus its
 // model files.
@@ -10,14 +11,19 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/learner.hpp"
+#include "algorithms/ppo_learner.hpp"
+#include "common/collective.hpp"
 #include "models/agent.hpp"
 #include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
 #include "models/rl2_agent.hpp"
+#include "models/varibad_agent.hpp"
 
 namespace htrmrl {
 
 struct Config;
+struct RunSetup;
 
 struct AgentKind {
   std::string name;
@@ -29,6 +35,8 @@ struct AgentKind {
   bool reads_context = true;
   // The agent for contexts of `slots` slots, on the CPU.
   std::shared_ptr<Agent> (*make)(const Config&, TokenLayout, int slots) = nullptr;
+  // Its learner for the setup's agent; null: PpoLearner (training/setup.cpp).
+  std::unique_ptr<Learner> (*make_learner)(const RunSetup&, Collective* group) = nullptr;
 };
 
 // The kinds, in the order --help lists them.
@@ -42,5 +50,8 @@ std::string kinds_reading(const std::string& key);
 HTrMRLOptions htrmrl_options(const Config& config);
 BaselineOptions baseline_options(const Config& config);  // trmrl and flat
 Rl2Options rl2_options(const Config& config);
+VariBadOptions varibad_options(const Config& config);
+// PPO's learner options from the config (every kind's PPO).
+PpoLearnerOptions ppo_learner_options(const Config& config);
 
 }  // namespace htrmrl

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "algorithms/ppo.hpp"
+#include "algorithms/varibad_vae.hpp"
 #include "evaluation/protocol.hpp"
 #include "memory/trial_memory.hpp"
 
@@ -51,6 +52,7 @@ struct Config {
     double init_std = 0.5;
     int rnn_hidden = 128;  // rl2: GRU state size
     int bptt = 32;         // rl2: truncated-BPTT segment length in tokens
+    int latent_dim = 5;    // varibad: the belief's task latent
   } agent;
 
   // PPO's own options (algorithms/ppo.hpp) plus what the trainer needs around them.
@@ -69,6 +71,10 @@ struct Config {
     bool normalize_obs = false;
     std::string scale_rewards = "off";  // off, global or per_task (algorithms/reward_scaling.hpp)
   } ppo;
+
+  // VariBAD's VAE (algorithms/varibad_vae.hpp); its defaults are the published HalfCheetah
+  // ones.
+  VaeOptions vae;
 
   struct Train {
     int64_t total_env_steps = 400000;

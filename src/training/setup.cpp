@@ -11,8 +11,15 @@
 namespace htrmrl {
 namespace {
 
-// Each training task's family index (first-appearance order): the groups of per-task
-// reward scaling.
+torch::Device parse_device(const std::string& name) {
+  if (name == "cpu") return torch::kCPU;
+  if (!torch::cuda::is_available())
+    throw Error("device '" + name + "' requested, but this LibTorch build has no usable CUDA");
+  return torch::Device(name);
+}
+
+}  // namespace
+
 std::vector<int> task_families(const std::vector<Task>& tasks) {
   std::vector<std::string> names;
   std::vector<int> out;
@@ -23,15 +30,6 @@ std::vector<int> task_families(const std::vector<Task>& tasks) {
   }
   return out;
 }
-
-torch::Device parse_device(const std::string& name) {
-  if (name == "cpu") return torch::kCPU;
-  if (!torch::cuda::is_available())
-    throw Error("device '" + name + "' requested, but this LibTorch build has no usable CUDA");
-  return torch::Device(name);
-}
-
-}  // namespace
 
 std::shared_ptr<Agent> make_agent(const Config& config, TokenLayout layout, int slots) {
   return find_agent_kind(config.agent.kind).make(config, layout, slots);
@@ -72,15 +70,9 @@ Sampler make_sampler(const RunSetup& setup, int capacity) {
 }
 
 std::unique_ptr<Learner> make_learner(const RunSetup& setup, Collective* group) {
-  const Config& c = setup.config;
-  PpoLearnerOptions options;
-  options.ppo = c.ppo_options();
-  options.lr = c.ppo.lr;
-  options.adam_eps = c.ppo.adam_eps;
-  options.anneal_lr = c.ppo.anneal_lr;
-  options.scale_rewards = parse_reward_scaling(c.ppo.scale_rewards);
-  options.seed = static_cast<uint64_t>(c.seed);
-  return std::make_unique<PpoLearner>(*setup.agent, options,
+  const AgentKind& kind = find_agent_kind(setup.config.agent.kind);
+  if (kind.make_learner) return kind.make_learner(setup, group);
+  return std::make_unique<PpoLearner>(*setup.agent, ppo_learner_options(setup.config),
                                       task_families(setup.benchmark.train_tasks), setup.device,
                                       group);
 }

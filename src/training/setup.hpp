@@ -32,8 +32,12 @@ RunSetup make_setup(const Config& config);
 // stepping), with room for `capacity` trials at once.
 Sampler make_sampler(const RunSetup& setup, int capacity);
 
-// The learner that trains the setup's agent (PPO), its optimisers made; with a group of ranks
-// every rank's learner updates together.
+// Each training task's family index (first-appearance order): the groups of per-task reward
+// scaling.
+std::vector<int> task_families(const std::vector<Task>& tasks);
+
+// The learner that trains the setup's agent (its kind's, else PPO), its optimisers made; with
+// a group of ranks every rank's learner updates together.
 std::unique_ptr<Learner> make_learner(const RunSetup& setup, Collective* group);
 
 }  // namespace htrmrl

@@ -1,0 +1,191 @@
+// VariBAD: the RL loss never reaches the encoder; the KL is the closed form; the VAE teaches
+// the belief what task the trial is on (the trial's end decodes its rewards far better than
+// its start); the replay round-trips through a checkpoint; whole runs repeat bit for bit and a
+// resumed run continues to the uninterrupted one's rows; its keys are refused by name.
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <filesystem>
+
+#include "algorithms/ppo.hpp"
+#include "algorithms/varibad_learner.hpp"
+#include "algorithms/varibad_vae.hpp"
+#include "common/error.hpp"
+#include "common/files.hpp"
+#include "rollouts/sampler.hpp"
+#include "test_util.hpp"
+#include "training/setup.hpp"
+#include "training/trainer.hpp"
+
+namespace htrmrl {
+namespace {
+
+namespace fs = std::filesystem;
+
+Config varibad_config() {
+  Config c;
+  c.env.benchmark = "point-robot";
+  c.env.episodes_per_trial = 3;
+  c.ppo.trials_per_iter = 8;
+  c.agent.kind = "varibad";
+  c.agent.rnn_hidden = 32;
+  c.agent.hidden = 32;
+  c.vae.batch_trials = 4;
+  return c;
+}
+
+VariBadAgent& varibad(RunSetup& s) { return dynamic_cast<VariBadAgent&>(*s.agent); }
+
+// `trials` trials (trial i on train task i % tasks) played by the setup's agent.
+RolloutBuffer collect(RunSetup& s, const Config& c, int trials, uint64_t seed) {
+  Sampler sampler(s.benchmark, c.memory(), s.slots, trials, s.device);
+  std::vector<TrialSpec> specs;
+  for (int i = 0; i < trials; ++i)
+    specs.push_back({static_cast<int>(i % s.benchmark.train_tasks.size()), seed + i});
+  RolloutBuffer buffer;
+  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
+  return buffer;
+}
+
+TEST(VariBad, TheRlLossDoesNotReachTheEncoderOrDecoder) {
+  RunSetup s = make_setup(varibad_config());
+  VariBadAgent& agent = varibad(s);
+  auto tokens = torch::randn({3, 7, s.layout.size()});
+  auto states = agent.unroll(tokens, agent.initial_state(3));
+  const PolicyOutput out = agent.read(tokens.select(1, 6), states.select(1, 6));
+  (out.mean.sum() + out.value.sum() + out.log_std.sum()).backward();
+  for (const auto& p : agent.vae_parameters())
+    EXPECT_TRUE(!p.grad().defined() || p.grad().abs().max().item<double>() == 0);
+  double head_gradient = 0;
+  for (const auto& p : agent.named_parameters())
+    if (p.key().rfind("policy", 0) == 0 && p.value().grad().defined())
+      head_gradient += p.value().grad().abs().sum().item<double>();
+  EXPECT_GT(head_gradient, 0);
+}
+
+TEST(VariBad, KlIsTheClosedFormAndZeroBetweenEqualBeliefs) {
+  // q = N((1, 0), diag(e^0.5, 1)), p = N(0, I): 0.5 (e^0.5 + 1 - 1 - 0.5) + 0.5 * 0.
+  const Belief q{torch::tensor({{1.0f, 0.0f}}), torch::tensor({{0.5f, 0.0f}})};
+  const Belief p{torch::zeros({1, 2}), torch::zeros({1, 2})};
+  EXPECT_NEAR(gaussian_kl(q, p).item<double>(), 0.5 * (std::exp(0.5) - 0.5), 1e-6);
+  EXPECT_NEAR(gaussian_kl(q, q).item<double>(), 0.0, 1e-7);
+  // Against a wider p the same q is closer.
+  const Belief wide{p.mean, torch::full({1, 2}, 1.0f)};
+  EXPECT_LT(gaussian_kl(q, wide).item<double>(), gaussian_kl(q, p).item<double>());
+}
+
+// Mean squared error of the rewards of every transition of the trials, decoded from the
+// belief's mean at token `at` (negative: counted from the trial's end).
+double decode_error(VariBadAgent& agent, const std::vector<VaeTrial>& trials, TokenLayout l,
+                    int at) {
+  torch::NoGradGuard no_grad;
+  const int d = l.size(), o = l.obs_dim, a = l.act_dim;
+  double error = 0;
+  for (const VaeTrial& t : trials) {
+    const int64_t n = static_cast<int64_t>(t.tokens.size()) / d;
+    auto tokens = torch::from_blob(const_cast<float*>(t.tokens.data()), {1, n, d}).clone();
+    auto states = agent.unroll(tokens, agent.initial_state(1))[0];
+    auto mean = agent.belief(states[at < 0 ? n + at : at]).mean;
+    std::vector<int64_t> idx(t.transitions.begin(), t.transitions.end());
+    auto target = tokens[0].index_select(0, torch::tensor(idx));
+    const int64_t m = target.size(0);
+    auto predicted = agent.decode_reward(mean.expand({m, mean.size(0)}), target.narrow(-1, 0, o),
+                                         target.narrow(-1, o, a));
+    error += (predicted - target.select(-1, o + a)).pow(2).mean().item<double>() / trials.size();
+  }
+  return error;
+}
+
+TEST(VariBad, TheVaeTeachesTheBeliefWhichTaskTheTrialIsOn) {
+  // Dense point-robot: the reward is minus the distance to the trial's goal. At the trial's
+  // first token nothing tells the goals apart; after three episodes the rewards seen do. A
+  // trained VAE must decode the trial's rewards much better from its last belief than from
+  // its first, on trials it did not train on.
+  Config c = varibad_config();
+  c.vae.kl_weight = 0.01;
+  c.vae.lr = 3e-3;
+  RunSetup s = make_setup(c);
+  VariBadAgent& agent = varibad(s);
+  VaeReplay replay(1000);
+  replay.add(collect(s, c, 120, 1));
+  const RolloutBuffer held_out_buffer = collect(s, c, 20, 1000);
+  std::vector<VaeTrial> held_out;
+  for (const TrialRecord& t : held_out_buffer.trials) held_out.push_back({t.tokens, t.step_end});
+  torch::optim::Adam optimizer(agent.vae_parameters(), torch::optim::AdamOptions(c.vae.lr));
+  for (int step = 0; step < 400; ++step) {
+    Rng rng(derive_seed(7, {static_cast<uint64_t>(step)}));
+    const VaeLoss loss = vae_loss(agent, replay.sample(16, rng), s.layout, c.vae, rng, s.device);
+    optimizer.zero_grad();
+    loss.total.backward();
+    optimizer.step();
+  }
+  const double first = decode_error(agent, held_out, s.layout, 0);
+  const double last = decode_error(agent, held_out, s.layout, -1);
+  EXPECT_LT(last, 0.5 * first) << "first token " << first << ", last token " << last;
+}
+
+TEST(VariBad, TheReplayRoundTripsThroughAnArchive) {
+  Config c = varibad_config();
+  RunSetup s = make_setup(c);
+  VaeReplay replay(5);
+  replay.add(collect(s, c, 8, 1));  // the 3 oldest are dropped
+  EXPECT_EQ(replay.size(), 5);
+  torch::serialize::OutputArchive out;
+  replay.save(out);
+  std::stringstream bytes;
+  out.save_to(bytes);
+  torch::serialize::InputArchive in;
+  in.load_from(bytes);
+  VaeReplay loaded(5);
+  loaded.load(in);
+  ASSERT_EQ(loaded.size(), 5);
+  Rng a(3), b(3);
+  const auto x = replay.sample(10, a), y = loaded.sample(10, b);
+  for (int i = 0; i < 10; ++i) {
+    EXPECT_EQ(x[i]->tokens, y[i]->tokens);
+    EXPECT_EQ(x[i]->transitions, y[i]->transitions);
+  }
+}
+
+TEST(VariBad, RunsRepeatAndResumeToTheUninterruptedRows) {
+  ScratchDir scratch;
+  const fs::path root = scratch.root;
+  Config c = varibad_config();
+  c.ppo.anneal_lr = false;  // a shorter run is then a prefix of the longer one
+  c.train.total_env_steps = 3 * 8 * 3 * 20;
+  c.eval.trials = 1;
+  train_new(c, (root / "a").string());
+  train_new(c, (root / "b").string());
+  const auto a = stable_metrics_rows((root / "a" / "metrics.csv").string(), varibad_columns());
+  ASSERT_EQ(a.size(), 3u);
+  EXPECT_EQ(a, stable_metrics_rows((root / "b" / "metrics.csv").string(), varibad_columns()));
+  // Two iterations, then the budget raised and resumed: the replay, both optimisers and the
+  // streams carry over, so the third row is the uninterrupted run's.
+  Config early = c;
+  early.train.total_env_steps = 2 * 8 * 3 * 20;
+  train_new(early, (root / "part").string());
+  write_file_atomic((root / "part" / "config.toml").string(), to_toml(c));
+  train_resume((root / "part").string());
+  EXPECT_EQ(stable_metrics_rows((root / "part" / "metrics.csv").string(), varibad_columns()), a);
+  // The VAE learnt: its columns are filled and finite.
+  const std::string header = read_file((root / "a" / "metrics.csv").string());
+  EXPECT_NE(header.find("vae_reward_loss"), std::string::npos);
+}
+
+TEST(VariBad, BadKeysAreRefusedByName) {
+  for (const std::string bad : {"vae.kl_weight=-1", "vae.lr=0", "vae.batch_trials=0",
+                                "agent.latent_dim=0", "vae.replay_trials=0"}) {
+    SCOPED_TRACE(bad);
+    Config c = varibad_config();
+    try {
+      apply_override(c, bad);
+      FAIL() << "accepted";
+    } catch (const Error& e) {
+      EXPECT_NE(std::string(e.what()).find(bad.substr(0, bad.find('='))), std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+}  // namespace
+}  // namespace htrmrl
