@@ -74,9 +74,10 @@ torch::Tensor VariBadAgent::decode_reward(const torch::Tensor& z, const torch::T
 
 std::vector<torch::Tensor> VariBadAgent::vae_parameters() const {
   std::vector<torch::Tensor> out;
-  for (const torch::nn::Module* m :
-       {static_cast<const torch::nn::Module*>(embed_state_.get()), embed_action_.get(),
-        embed_reward_.get(), gru_.get(), mean_.get(), log_var_.get(), reward_decoder_.get()})
+  const std::vector<const torch::nn::Module*> vae = {
+      embed_state_.get(), embed_action_.get(), embed_reward_.get(), gru_.get(),
+      mean_.get(),        log_var_.get(),      reward_decoder_.get()};
+  for (const torch::nn::Module* m : vae)
     for (const auto& p : m->parameters()) out.push_back(p);
   return out;
 }
