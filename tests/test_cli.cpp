@@ -120,7 +120,7 @@ TEST_F(Cli, EvalWritesPerTaskAndPerEpisodeSuccess) {
 TEST_F(Cli, SuiteVersionsAreRecordedAndARunOfAnotherIsRefused) {
   ASSERT_EQ(htrmrl("train --out " + path("a") + kTiny + " --set train.total_env_steps=480").code, 0);
   const std::string config = read_file(path("a/config.toml"));
-  EXPECT_NE(config.find("suite_version = \"point-robot-1\""), std::string::npos) << config;
+  EXPECT_NE(config.find("suite_version = 'point-robot-1'"), std::string::npos) << config;
   auto eval = nlohmann::json::parse(std::ifstream(path("a/eval.json")));
   EXPECT_EQ(eval["suite_version"], "point-robot-1");
   // The config with its suite_version line replaced (or dropped when `line` is empty).

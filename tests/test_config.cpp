@@ -129,6 +129,7 @@ TEST(AgentKinds, TheTableDrivesChoicesHelpAndRefusals) {
   for (const AgentKind& kind : agent_kinds()) {
     EXPECT_NE(help.find(kind.name + ": " + kind.summary), std::string::npos) << kind.name;
     Config c;
+    c.agent.episodes = 1;  // TrMRL's rule
     EXPECT_NO_THROW(apply_override(c, "agent.kind=" + kind.name));
   }
   EXPECT_NE(help.find("(read by rl2, varibad)"), std::string::npos);
