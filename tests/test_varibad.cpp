@@ -104,6 +104,9 @@ TEST(VariBad, TheVaeTeachesTheBeliefWhichTaskTheTrialIsOn) {
   Config c = varibad_config();
   c.vae.kl_weight = 0.01;
   c.vae.lr = 3e-3;
+  // Wide random actions (most saturate at 0.1 per step): the walks reach distances from the
+  // goals that differ, so the rewards tell the goals apart.
+  c.agent.init_std = 2.0;
   RunSetup s = make_setup(c);
   VariBadAgent& agent = varibad(s);
   VaeReplay replay(1000);
@@ -112,7 +115,9 @@ TEST(VariBad, TheVaeTeachesTheBeliefWhichTaskTheTrialIsOn) {
   std::vector<VaeTrial> held_out;
   for (const TrialRecord& t : held_out_buffer.trials) held_out.push_back({t.tokens, t.step_end});
   torch::optim::Adam optimizer(agent.vae_parameters(), torch::optim::AdamOptions(c.vae.lr));
-  for (int step = 0; step < 400; ++step) {
+  // Seen when this test was written: after 300 steps the two errors were 0.053 and 0.045,
+  // after 600 0.049 and 0.0078, after 900 0.054 and 0.0035.
+  for (int step = 0; step < 800; ++step) {
     Rng rng(derive_seed(7, {static_cast<uint64_t>(step)}));
     const VaeLoss loss = vae_loss(agent, replay.sample(16, rng), s.layout, c.vae, rng, s.device);
     optimizer.zero_grad();
@@ -121,7 +126,7 @@ TEST(VariBad, TheVaeTeachesTheBeliefWhichTaskTheTrialIsOn) {
   }
   const double first = decode_error(agent, held_out, s.layout, 0);
   const double last = decode_error(agent, held_out, s.layout, -1);
-  EXPECT_LT(last, 0.5 * first) << "first token " << first << ", last token " << last;
+  EXPECT_LT(last, 0.3 * first) << "first token " << first << ", last token " << last;
 }
 
 TEST(VariBad, TheReplayRoundTripsThroughAnArchive) {

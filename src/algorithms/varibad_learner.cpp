@@ -42,6 +42,9 @@ LearnerStats VariBadLearner::update(const LearnerBatch& batch) {
     l.total.backward();
     if (o.max_grad_norm > 0) torch::nn::utils::clip_grad_norm_(params, o.max_grad_norm);
     vae_optimizer_.step();
+    // No gradient left behind: PPO's next update then sees these parameters as a resumed
+    // run does (its gradient-norm clip would otherwise sum their zeros in, and round apart).
+    for (auto p : params) p.mutable_grad() = torch::Tensor();
     loss += l.total.item<double>() / o.updates;
     reward += l.reward / o.updates;
     kl += l.kl / o.updates;
