@@ -74,30 +74,14 @@ std::vector<double> row_values(const M& m) {
   return out;
 }
 
-// Rewrites metrics.csv (atomically) with its header and the rows of iterations <= keep_until;
-// returns the env_steps of the last row kept, 0 when none is. An unterminated last line is
-// half a row (a kill during its write) and is dropped like the other rows not kept.
+// Rewrites metrics.csv (atomically) with what a resume keeps of it; returns the env_steps of
+// the last row kept.
 int64_t keep_rows(const std::string& path, int64_t keep_until,
                   const std::vector<std::string>& header) {
-  std::string text = fmt::format("{}\n", fmt::join(header, ","));
-  int64_t kept_env_steps = 0;
-  const std::string old = fs::exists(path) ? read_file(path) : "";
-  size_t number = 0;
-  for (size_t begin = 0, end; (end = old.find('\n', begin)) != std::string::npos;
-       begin = end + 1) {
-    const std::string line = old.substr(begin, end - begin);
-    ++number;
-    if (line.empty() || line.rfind("iteration", 0) == 0) continue;
-    int64_t iteration = 0, env_steps = 0;
-    char comma = 0;
-    if (!(std::istringstream(line) >> iteration >> comma >> env_steps) || comma != ',')
-      throw Error(fmt::format("'{}' line {} is not a metrics row", path, number));
-    if (iteration > keep_until) continue;
-    kept_env_steps = env_steps;
-    text += line + "\n";
-  }
-  write_file_atomic(path, text);
-  return kept_env_steps;
+  const KeptMetrics kept =
+      keep_metrics_rows(fs::exists(path) ? read_file(path) : "", keep_until, header, path);
+  write_file_atomic(path, kept.text);
+  return kept.env_steps;
 }
 
 std::string duration(double seconds) {
@@ -108,6 +92,27 @@ std::string duration(double seconds) {
 }
 
 }  // namespace
+
+KeptMetrics keep_metrics_rows(const std::string& old, int64_t keep_until,
+                              const std::vector<std::string>& header,
+                              const std::string& origin) {
+  KeptMetrics kept{fmt::format("{}\n", fmt::join(header, ",")), 0};
+  size_t number = 0;
+  for (size_t begin = 0, end; (end = old.find('\n', begin)) != std::string::npos;
+       begin = end + 1) {
+    const std::string line = old.substr(begin, end - begin);
+    ++number;
+    if (line.empty() || line.rfind("iteration", 0) == 0) continue;
+    int64_t iteration = 0, env_steps = 0;
+    char comma = 0;
+    if (!(std::istringstream(line) >> iteration >> comma >> env_steps) || comma != ',')
+      throw Error(fmt::format("'{}' line {} is not a metrics row", origin, number));
+    if (iteration > keep_until) continue;
+    kept.env_steps = env_steps;
+    kept.text += line + "\n";
+  }
+  return kept;
+}
 
 std::vector<std::string> metrics_columns(const std::vector<MetricColumn>& learner) {
   std::vector<std::string> names;

@@ -37,6 +37,18 @@ std::vector<std::string> metrics_tags(const std::vector<MetricColumn>& learner);
 // Columns that measure time (the perf/ area): they differ between otherwise identical runs.
 bool is_timing_column(const std::string& name);
 
+// What a resume keeps of a metrics.csv's text: `header`, then the rows of iterations <=
+// keep_until in file order, and the env_steps of the last one kept (0 when none is). An
+// unterminated last line is half a row (a kill during its write) and is dropped like the rows
+// not kept. A row that does not start with two integers throws htrmrl::Error naming
+// `origin` and its line.
+struct KeptMetrics {
+  std::string text;
+  int64_t env_steps = 0;
+};
+KeptMetrics keep_metrics_rows(const std::string& text, int64_t keep_until,
+                              const std::vector<std::string>& header, const std::string& origin);
+
 class MetricsLog {
  public:
   // Opens the metrics.csv at path (the trainer's columns and `learner`'s) for appending,
