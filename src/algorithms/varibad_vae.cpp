@@ -132,7 +132,8 @@ VaeLoss vae_loss(VariBadAgent& agent, const std::vector<const VaeTrial*>& trials
                                          target.narrow(-1, 0, o).unsqueeze(0).expand({e, n, o}),
                                          target.narrow(-1, o, a).unsqueeze(0).expand({e, n, a}));
     auto reward = target.select(-1, o + a).unsqueeze(0);
-    reward_errors.push_back((predicted - reward).pow(2).mean());
+    // Summed over the targets as published, so the published weights carry over.
+    reward_errors.push_back((predicted - reward).pow(2).sum(-1).mean());
   }
   auto reward = torch::stack(reward_errors).mean(), kl = torch::stack(kls).mean();
   return {options.reward_coef * reward + options.kl_weight * kl, reward.item<double>(),

@@ -4,9 +4,9 @@
 // (past and future transitions), and is pulled towards the previous belief q_{t-1} by a KL
 // (N(0, I) before the first token), the published kl_to_gauss_prior = False. Long trials
 // subsample vae.elbo_terms terms and vae.decode_targets transitions per trial, as published.
-// Our choice: the reconstruction is a mean over terms and targets (the published code sums
-// over targets), so vae.reward_coef and vae.kl_weight keep their meaning whatever the trial
-// length.
+// Each term's reconstruction is summed over its targets, as the authors' code does
+// (vae_avg_reconstruction_terms = False), so their vae.kl_weight and vae.reward_coef carry
+// over; the terms are averaged (their sum would only rescale the step, which Adam undoes).
 #pragma once
 
 #include <torch/torch.h>
@@ -61,7 +61,7 @@ torch::Tensor gaussian_kl(const Belief& q, const Belief& p);
 
 struct VaeLoss {
   torch::Tensor total;     // reward_coef * reward + kl_weight * kl, differentiable
-  double reward = 0;       // mean squared reward error
+  double reward = 0;       // squared reward error summed over a term's targets, mean over terms
   double kl = 0;           // mean KL per term
 };
 
