@@ -2,7 +2,7 @@
 // policy; the inner step equals a hand derivation on a linear policy; the second-order meta-
 // gradient matches finite differences (and differs from the first-order one); conjugate
 // gradient solves an SPD system; the linear feature baseline fits returns that are linear in
-// its features; a TRPO step stays within its KL radius, improves the surrogate, and a line
+// its features, and advantages are standardised over real steps only; a TRPO step stays within its KL radius, improves the surrogate, and a line
 // search that finds no improvement leaves the parameters unchanged.
 #include <gtest/gtest.h>
 
@@ -155,6 +155,17 @@ TEST(LinearFeatureBaseline, FitsReturnsLinearInItsFeatures) {
   const auto fitted = linear_feature_baseline(e, returns, 1e-12);
   EXPECT_LT((fitted - returns).abs().max().item<double>(), 1e-6);
   EXPECT_EQ(fitted[2][5].item<double>(), 0.0);
+}
+
+TEST(LinearFeatureBaseline, AdvantagesAreStandardisedOverRealStepsOnly) {
+  Episodes e = random_episodes(3, 6, 2, 1, 12);
+  e.mask[1].narrow(0, 3, 3).zero_();
+  e.rewards *= e.mask;
+  const auto adv = maml_advantages(e, 0.99);
+  const auto real = adv.index({e.mask > 0});
+  EXPECT_NEAR(real.mean().item<double>(), 0.0, 1e-9);
+  EXPECT_NEAR(real.std(false).item<double>(), 1.0, 1e-6);
+  EXPECT_EQ(adv[1].narrow(0, 3, 3).abs().sum().item<double>(), 0.0);
 }
 
 TEST(Trpo, StaysWithinItsRadiusAndImprovesTheSurrogate) {
