@@ -56,11 +56,7 @@ const std::vector<std::string> kKinds{"htrmrl", "trmrl", "flat", "rl2", "varibad
 
 // One rollout of c.ppo.trials_per_iter trials (trial i on train task i) by s's agent.
 RolloutBuffer collect(RunSetup& s, const Config& c) {
-  Sampler sampler(s.benchmark, c.memory(), s.slots, c.ppo.trials_per_iter, s.device);
-  std::vector<TrialSpec> specs;
-  for (int i = 0; i < c.ppo.trials_per_iter; ++i) specs.push_back({i, static_cast<uint64_t>(i)});
-  RolloutBuffer buffer;
-  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
+  RolloutBuffer buffer = collect_trials(s, c, c.ppo.trials_per_iter, 0);
   compute_gae(buffer, 0.99, 0.95);
   return buffer;
 }

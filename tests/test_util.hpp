@@ -20,6 +20,7 @@
 #include "common/error.hpp"
 #include "training/config.hpp"
 #include "training/metrics.hpp"
+#include "training/setup.hpp"
 
 namespace htrmrl {
 
@@ -45,6 +46,18 @@ inline void set_published_trmrl(Config& c) {
   c.agent.init = "t_fixup";
   c.agent.use_state = false;
   c.agent.value_input = "state";
+}
+
+// `trials` trials played and recorded by the setup's agent: trial i on train task i % tasks,
+// from the stream seed + i.
+inline RolloutBuffer collect_trials(RunSetup& s, const Config& c, int trials, uint64_t seed) {
+  Sampler sampler(s.benchmark, c.memory(), s.slots, trials, s.device);
+  std::vector<TrialSpec> specs;
+  for (int i = 0; i < trials; ++i)
+    specs.push_back({static_cast<int>(i % s.benchmark.train_tasks.size()), seed + i});
+  RolloutBuffer buffer;
+  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
+  return buffer;
 }
 
 // Rows of a metrics.csv with the timing columns left out: what must repeat exactly. `learner`:

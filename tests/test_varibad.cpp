@@ -36,17 +36,6 @@ Config varibad_config() {
 
 VariBadAgent& varibad(RunSetup& s) { return dynamic_cast<VariBadAgent&>(*s.agent); }
 
-// `trials` trials (trial i on train task i % tasks) played by the setup's agent.
-RolloutBuffer collect(RunSetup& s, const Config& c, int trials, uint64_t seed) {
-  Sampler sampler(s.benchmark, c.memory(), s.slots, trials, s.device);
-  std::vector<TrialSpec> specs;
-  for (int i = 0; i < trials; ++i)
-    specs.push_back({static_cast<int>(i % s.benchmark.train_tasks.size()), seed + i});
-  RolloutBuffer buffer;
-  sampler.run(*s.agent, s.benchmark.train_tasks, specs, c.env.episodes_per_trial, false, &buffer);
-  return buffer;
-}
-
 TEST(VariBad, TheRlLossDoesNotReachTheEncoderOrDecoder) {
   RunSetup s = make_setup(varibad_config());
   VariBadAgent& agent = varibad(s);
@@ -110,8 +99,8 @@ TEST(VariBad, TheVaeTeachesTheBeliefWhichTaskTheTrialIsOn) {
   RunSetup s = make_setup(c);
   VariBadAgent& agent = varibad(s);
   VaeReplay replay(1000);
-  replay.add(collect(s, c, 120, 1));
-  const RolloutBuffer held_out_buffer = collect(s, c, 20, 1000);
+  replay.add(collect_trials(s, c, 120, 1));
+  const RolloutBuffer held_out_buffer = collect_trials(s, c, 20, 1000);
   std::vector<VaeTrial> held_out;
   for (const TrialRecord& t : held_out_buffer.trials) held_out.push_back({t.tokens, t.step_end});
   torch::optim::Adam optimizer(agent.vae_parameters(), torch::optim::AdamOptions(c.vae.lr));
@@ -133,7 +122,7 @@ TEST(VariBad, TheReplayRoundTripsThroughAnArchive) {
   Config c = varibad_config();
   RunSetup s = make_setup(c);
   VaeReplay replay(5);
-  replay.add(collect(s, c, 8, 1));  // the 3 oldest are dropped
+  replay.add(collect_trials(s, c, 8, 1));  // the 3 oldest are dropped
   EXPECT_EQ(replay.size(), 5);
   torch::serialize::OutputArchive out;
   replay.save(out);
