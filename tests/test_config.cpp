@@ -130,6 +130,11 @@ TEST(AgentKinds, TheTableDrivesChoicesHelpAndRefusals) {
     EXPECT_NE(help.find(kind.name + ": " + kind.summary), std::string::npos) << kind.name;
     Config c;
     c.agent.episodes = 1;  // TrMRL's rule
+    // MAML's rules: its adaptation episodes (10) within the trial, the meta-test adapting
+    // on as many, sampled actions.
+    c.env.episodes_per_trial = 20;
+    c.eval.adaptation_episodes = 10;
+    c.eval.deterministic = false;
     EXPECT_NO_THROW(apply_override(c, "agent.kind=" + kind.name));
   }
   EXPECT_NE(help.find("(read by rl2, varibad)"), std::string::npos);

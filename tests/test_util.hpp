@@ -18,9 +18,11 @@
 
 #include "algorithms/ppo_learner.hpp"
 #include "common/error.hpp"
+#include "common/files.hpp"
 #include "training/config.hpp"
 #include "training/metrics.hpp"
 #include "training/setup.hpp"
+#include "training/trainer.hpp"
 
 namespace htrmrl {
 
@@ -83,6 +85,24 @@ inline std::vector<std::string> stable_metrics_rows(
   return rows;
 }
 
+// Trains `c` (a budget of three iterations) twice in dir/a and dir/b, and for two iterations
+// in dir/part, then raises part's budget back and resumes it: both repeats and the resumed
+// run must write the same stable rows (the learner's state and every stream carry over).
+inline void expect_repeat_and_resume(const Config& c, const std::filesystem::path& dir,
+                                     const std::vector<MetricColumn>& learner) {
+  train_new(c, (dir / "a").string());
+  train_new(c, (dir / "b").string());
+  const auto rows = stable_metrics_rows((dir / "a" / "metrics.csv").string(), learner);
+  ASSERT_EQ(rows.size(), 3u);
+  EXPECT_EQ(rows, stable_metrics_rows((dir / "b" / "metrics.csv").string(), learner));
+  Config early = c;
+  early.train.total_env_steps = c.train.total_env_steps * 2 / 3;
+  train_new(early, (dir / "part").string());
+  write_file_atomic((dir / "part" / "config.toml").string(), to_toml(c));
+  train_resume((dir / "part").string());
+  EXPECT_EQ(stable_metrics_rows((dir / "part" / "metrics.csv").string(), learner), rows);
+}
+
 // text with its one occurrence of from replaced by to; a failure if from is missing.
 inline std::string replaced(std::string text, const std::string& from, const std::string& to) {
   const size_t at = text.find(from);
@@ -94,7 +114,9 @@ inline std::string replaced(std::string text, const std::string& from, const std
 struct ScratchDir {
   ScratchDir() {
     const auto* test = testing::UnitTest::GetInstance()->current_test_info();
-    root = std::filesystem::temp_directory_path() / (std::string("htrmrl_") + test->name());
+    // Suite and name: tests of different suites share names, and ctest -j runs them at once.
+    root = std::filesystem::temp_directory_path() /
+           (std::string("htrmrl_") + test->test_suite_name() + "_" + test->name());
     std::filesystem::remove_all(root);
     std::filesystem::create_directories(root);
   }

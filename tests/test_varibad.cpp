@@ -148,19 +148,7 @@ TEST(VariBad, RunsRepeatAndResumeToTheUninterruptedRows) {
   c.ppo.anneal_lr = false;  // a shorter run is then a prefix of the longer one
   c.train.total_env_steps = 3 * 8 * 3 * 20;
   c.eval.trials = 1;
-  train_new(c, (root / "a").string());
-  train_new(c, (root / "b").string());
-  const auto a = stable_metrics_rows((root / "a" / "metrics.csv").string(), varibad_columns());
-  ASSERT_EQ(a.size(), 3u);
-  EXPECT_EQ(a, stable_metrics_rows((root / "b" / "metrics.csv").string(), varibad_columns()));
-  // Two iterations, then the budget raised and resumed: the replay, both optimisers and the
-  // streams carry over, so the third row is the uninterrupted run's.
-  Config early = c;
-  early.train.total_env_steps = 2 * 8 * 3 * 20;
-  train_new(early, (root / "part").string());
-  write_file_atomic((root / "part" / "config.toml").string(), to_toml(c));
-  train_resume((root / "part").string());
-  EXPECT_EQ(stable_metrics_rows((root / "part" / "metrics.csv").string(), varibad_columns()), a);
+  expect_repeat_and_resume(c, root, varibad_columns());
   // The VAE learnt: its columns are filled and finite.
   const std::string header = read_file((root / "a" / "metrics.csv").string());
   EXPECT_NE(header.find("vae_reward_loss"), std::string::npos);

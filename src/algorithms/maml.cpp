@@ -1,5 +1,6 @@
 #include "algorithms/maml.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 namespace htrmrl {
@@ -24,6 +25,55 @@ Params moved(const Params& params, const torch::Tensor& step) {
 }
 
 }  // namespace
+
+TrialEpisodes trial_episodes(const float* tokens, int num_tokens, TokenLayout layout) {
+  const int d = layout.size();
+  TrialEpisodes out;
+  int begin = 0, steps = 0;
+  for (int t = 0; t < num_tokens; ++t) {
+    if (t == begin || tokens[static_cast<size_t>(t) * d + d - 1] == 0) continue;
+    const int length = t - begin;  // tokens begin + 1 ... t hold its steps' rewards
+    out.first_token.push_back(begin);
+    out.first_step.push_back(steps);
+    out.length.push_back(length);
+    steps += length;
+    begin = t + 1;
+  }
+  return out;
+}
+
+Episodes gather_episodes(const float* tokens, TokenLayout layout, const float* raw_actions,
+                         const TrialEpisodes& where, int first, int count) {
+  const int o = layout.obs_dim, a = layout.act_dim, d = layout.size();
+  int longest = 0;
+  for (int k = first; k < first + count; ++k) longest = std::max(longest, where.length[k]);
+  Episodes e{torch::zeros({count, longest, o}), torch::zeros({count, longest, a}),
+             torch::zeros({count, longest}), torch::zeros({count, longest})};
+  float *obs = e.obs.data_ptr<float>(), *act = e.actions.data_ptr<float>(),
+        *rew = e.rewards.data_ptr<float>(), *mask = e.mask.data_ptr<float>();
+  for (int n = 0; n < count; ++n)
+    for (int j = 0; j < where.length[first + n]; ++j) {
+      const size_t at = static_cast<size_t>(n) * longest + j;
+      const float* token = tokens + static_cast<size_t>(where.first_token[first + n] + j) * d;
+      std::copy_n(token, o, obs + at * o);
+      std::copy_n(raw_actions + static_cast<size_t>(where.first_step[first + n] + j) * a, a,
+                  act + at * a);
+      rew[at] = token[d + o + a];  // the next token's reward
+      mask[at] = 1;
+    }
+  return e;
+}
+
+torch::Tensor pad_steps(const float* values, const TrialEpisodes& where, int first, int count) {
+  int longest = 0;
+  for (int k = first; k < first + count; ++k) longest = std::max(longest, where.length[k]);
+  auto out = torch::zeros({count, longest});
+  float* p = out.data_ptr<float>();
+  for (int n = 0; n < count; ++n)
+    std::copy_n(values + where.first_step[first + n], where.length[first + n],
+                p + static_cast<size_t>(n) * longest);
+  return out;
+}
 
 torch::Tensor discounted_returns(const Episodes& episodes, double gamma) {
   const int64_t steps = episodes.rewards.size(1);
@@ -83,6 +133,15 @@ Params inner_step(const MamlPolicyImpl& policy, const Params& params, const Epis
   Params adapted;
   for (size_t i = 0; i < params.size(); ++i)
     adapted.push_back(params[i] - lr * (second_order ? grads[i] : grads[i].detach()));
+  return adapted;
+}
+
+Params adapt(const MamlPolicyImpl& policy, const Params& params, const Episodes& episodes,
+             const torch::Tensor& advantages, const MamlAdaptation& adaptation,
+             bool second_order) {
+  Params adapted = params;
+  for (int k = 0; k < adaptation.steps; ++k)
+    adapted = inner_step(policy, adapted, episodes, advantages, adaptation.lr, second_order);
   return adapted;
 }
 

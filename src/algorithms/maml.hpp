@@ -15,6 +15,8 @@
 #include <functional>
 #include <vector>
 
+#include "memory/trial_memory.hpp"
+#include "models/maml_agent.hpp"
 #include "models/maml_policy.hpp"
 
 namespace htrmrl {
@@ -26,6 +28,27 @@ using Params = std::vector<torch::Tensor>;
 struct Episodes {
   torch::Tensor obs, actions, rewards, mask;
 };
+
+// Where a trial's episodes lie in its token buffer and in its per-step records: episode k's
+// reset state is token first_token[k], its L = length[k] steps are steps first_step[k] ...
+// first_step[k] + L - 1 of the trial, and step j's reward sits in token first_token[k] + j + 1.
+struct TrialEpisodes {
+  std::vector<int> first_token, first_step, length;
+  int count() const { return static_cast<int>(length.size()); }
+};
+
+// The complete episodes of a token buffer of num_tokens tokens (an episode ends at a token
+// whose end flag is set; an unfinished last episode is left out).
+TrialEpisodes trial_episodes(const float* tokens, int num_tokens, TokenLayout layout);
+
+// Episodes [first, first + count) of a trial as MAML's batch: observations and rewards from
+// its tokens, raw_actions [steps * act_dim] as the policy drew them (tokens hold the clipped
+// ones), zero-padded to the longest.
+Episodes gather_episodes(const float* tokens, TokenLayout layout, const float* raw_actions,
+                         const TrialEpisodes& where, int first, int count);
+
+// A per-step record (values [steps], e.g. log-densities) laid out as those episodes: [count, T].
+torch::Tensor pad_steps(const float* values, const TrialEpisodes& where, int first, int count);
 
 // sum_{k >= t} gamma^(k - t) r_k within each episode: [N, T] (zero on padding).
 torch::Tensor discounted_returns(const Episodes& episodes, double gamma);
@@ -48,6 +71,13 @@ torch::Tensor policy_gradient_loss(const MamlPolicyImpl& policy, const Params& p
 // (first-order MAML).
 Params inner_step(const MamlPolicyImpl& policy, const Params& params, const Episodes& episodes,
                   const torch::Tensor& advantages, double lr, bool second_order);
+
+// The inner loop: `adaptation.steps` inner steps of size adaptation.lr from params on one
+// task's adaptation episodes (observations as the policy reads them) and their advantages
+// (maml_advantages with adaptation.gamma).
+Params adapt(const MamlPolicyImpl& policy, const Params& params, const Episodes& episodes,
+             const torch::Tensor& advantages, const MamlAdaptation& adaptation,
+             bool second_order);
 
 // The mean over real steps (mask [N, T]) of KL(before || now) between diagonal Gaussians: the
 // trust region's measure, with `before` held fixed.

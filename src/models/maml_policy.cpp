@@ -19,15 +19,20 @@ MamlPolicyImpl::MamlPolicyImpl(const MamlPolicyOptions& options) : options_(opti
       "log_std", torch::full({options.act_dim}, std::log(options.init_std))));
 }
 
+torch::Tensor MamlPolicyImpl::features(const torch::Tensor& obs,
+                                       const std::vector<torch::Tensor>& params) const {
+  const size_t hidden_layers = (params.size() - 1) / 2 - 1;
+  auto x = obs;
+  for (size_t i = 0; i < hidden_layers; ++i)
+    x = torch::tanh(torch::nn::functional::linear(x, params[2 * i], params[2 * i + 1]));
+  return x;
+}
+
 PolicyOutput MamlPolicyImpl::forward(const torch::Tensor& obs,
                                      const std::vector<torch::Tensor>& params) const {
-  const size_t layers = (params.size() - 1) / 2;
-  auto x = obs;
-  for (size_t i = 0; i < layers; ++i) {
-    x = torch::nn::functional::linear(x, params[2 * i], params[2 * i + 1]);
-    if (i + 1 < layers) x = torch::tanh(x);
-  }
-  return {x, params.back(), torch::Tensor()};
+  const size_t last = params.size() - 3;  // the output layer's weight
+  auto mean = torch::nn::functional::linear(features(obs, params), params[last], params[last + 1]);
+  return {mean, params.back(), torch::Tensor()};
 }
 
 }  // namespace htrmrl

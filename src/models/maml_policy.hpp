@@ -33,6 +33,9 @@ class MamlPolicyImpl : public torch::nn::Module {
   // distribution is the DiagonalGaussian (models/distribution.hpp).
   PolicyOutput forward(const torch::Tensor& obs, const std::vector<torch::Tensor>& params) const;
   PolicyOutput forward(const torch::Tensor& obs) const { return forward(obs, params_); }
+  // The last tanh layer's activations [..., width] (the observations with no hidden layer):
+  // what the policy's mean reads, the embedding of a (possibly adapted) policy's state.
+  torch::Tensor features(const torch::Tensor& obs, const std::vector<torch::Tensor>& params) const;
   const MamlPolicyOptions& options() const { return options_; }
 
  private:

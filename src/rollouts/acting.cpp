@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "rollouts/actor.hpp"
+#include "rollouts/gradient_acting.hpp"
 
 namespace htrmrl {
 namespace {
@@ -98,6 +99,8 @@ bool acts_per_trial(Agent& agent) { return dynamic_cast<RecurrentAgent*>(&agent)
 
 std::unique_ptr<Acting> make_acting(Agent& agent, int begin, int end,
                                     const ActingOptions& options) {
+  if (auto* maml = dynamic_cast<MamlAgent*>(&agent))
+    return make_gradient_acting(*maml, end - begin, options);
   if (auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent))
     return std::make_unique<RecurrentActing>(*recurrent, end - begin, options);
   return std::make_unique<ContextActing>(agent, end - begin, options);

@@ -6,7 +6,9 @@
 //   RecurrentActing  RL^2: one recurrent state per trial (zeros at the trial's start) fed
 //                    every token of the trial in buffer order; the state is one batch, so
 //                    all trials act as one group
-// A posterior-sampling agent (PEARL) would be a third.
+//   GradientActing   MAML (gradient_acting.hpp): the meta-policy on the current state, then
+//                    per trial the parameters adapted on its adaptation episodes
+// A posterior-sampling agent (PEARL) would be a fourth.
 #pragma once
 
 #include <torch/torch.h>

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "algorithms/maml_learner.hpp"
 #include "algorithms/varibad_learner.hpp"
 #include "common/error.hpp"
 #include "training/config.hpp"
@@ -58,6 +59,24 @@ void check_trmrl(const Config& c) {
                 std::to_string(c.agent.episodes));
 }
 
+// MAML adapts at one fixed episode of every trial, with a sampled-action policy gradient.
+void check_maml(const Config& c) {
+  const int adapt = c.maml.adaptation_episodes;
+  if (adapt >= c.env.episodes_per_trial)
+    throw Error("config key 'maml.adaptation_episodes' (" + std::to_string(adapt) +
+                ") must be below env.episodes_per_trial (" +
+                std::to_string(c.env.episodes_per_trial) +
+                "): MAML's outer step learns from the episodes played after adaptation");
+  if (c.eval.adaptation_episodes != adapt)
+    throw Error("config key 'eval.adaptation_episodes' (" +
+                std::to_string(c.eval.adaptation_episodes) +
+                ") must equal maml.adaptation_episodes (" + std::to_string(adapt) +
+                ") when agent.kind = \"maml\": the meta-test adapts where training did");
+  if (c.eval.deterministic)
+    throw Error("config key 'eval.deterministic' must be false when agent.kind = \"maml\": "
+                "its adaptation is a policy gradient on sampled actions (the mode's has none)");
+}
+
 std::shared_ptr<Agent> make_htrmrl(const Config& c, TokenLayout layout, int) {
   return std::make_shared<HTrMRLAgent>(htrmrl_options(c), layout, c.agent.seq_len);
 }
@@ -72,6 +91,27 @@ std::shared_ptr<Agent> make_rl2(const Config& c, TokenLayout layout, int) {
 }
 std::shared_ptr<Agent> make_varibad(const Config& c, TokenLayout layout, int) {
   return std::make_shared<VariBadAgent>(varibad_options(c), layout);
+}
+
+std::shared_ptr<Agent> make_maml(const Config& c, TokenLayout layout, int) {
+  return std::make_shared<MamlAgent>(maml_options(c, layout));
+}
+
+std::unique_ptr<Learner> make_maml_learner(const RunSetup& setup, Collective* group) {
+  if (group)
+    throw Error("agent.kind = \"maml\" trains in one process: its outer step has no "
+                "data-parallel path (run without WORLD_SIZE > 1)");
+  const Config& c = setup.config;
+  MamlLearnerOptions o;
+  o.outer = c.maml.outer;
+  o.second_order = c.maml.second_order;
+  o.trpo = c.maml.trpo;
+  o.lr = c.ppo.lr;
+  o.adam_eps = c.ppo.adam_eps;
+  o.clip = c.ppo.clip;
+  o.epochs = c.ppo.epochs;
+  o.max_grad_norm = c.ppo.max_grad_norm;
+  return std::make_unique<MamlLearner>(dynamic_cast<MamlAgent&>(*setup.agent), o, setup.device);
 }
 
 std::unique_ptr<Learner> make_varibad_learner(const RunSetup& setup, Collective* group) {
@@ -105,6 +145,11 @@ const std::vector<AgentKind>& agent_kinds() {
        "decodes the trial's rewards (vae.*); PPO's policy reads the state and the belief",
        join({{"agent.rnn_hidden", "agent.latent_dim", "agent.bptt"}, kHeadKeys}), nullptr,
        false, make_varibad, make_varibad_learner},
+      {"maml",
+       "MAML: a Gaussian MLP (2 tanh layers of agent.hidden) on the state alone, adapted by "
+       "maml.inner_steps policy-gradient steps after each trial's first "
+       "maml.adaptation_episodes episodes; outer step TRPO or PPO through them (maml.*)",
+       {"agent.hidden", "agent.init_std"}, check_maml, false, make_maml, make_maml_learner},
   };
   return kinds;
 }
@@ -158,6 +203,17 @@ VariBadOptions varibad_options(const Config& c) {
   o.hidden = c.agent.rnn_hidden;
   o.latent = c.agent.latent_dim;
   o.heads = head_options(c);
+  o.normalize_obs = c.ppo.normalize_obs;
+  return o;
+}
+
+MamlAgentOptions maml_options(const Config& c, TokenLayout layout) {
+  MamlAgentOptions o;
+  o.policy.obs_dim = layout.obs_dim;
+  o.policy.act_dim = layout.act_dim;
+  o.policy.hidden = {c.agent.hidden, c.agent.hidden};
+  o.policy.init_std = c.agent.init_std;
+  o.adaptation = {c.maml.adaptation_episodes, c.maml.inner_lr, c.maml.inner_steps, c.ppo.gamma};
   o.normalize_obs = c.ppo.normalize_obs;
   return o;
 }

@@ -17,6 +17,7 @@
 #include "models/agent.hpp"
 #include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
+#include "models/maml_agent.hpp"
 #include "models/rl2_agent.hpp"
 #include "models/varibad_agent.hpp"
 
@@ -51,6 +52,7 @@ HTrMRLOptions htrmrl_options(const Config& config);
 BaselineOptions baseline_options(const Config& config);  // trmrl and flat
 Rl2Options rl2_options(const Config& config);
 VariBadOptions varibad_options(const Config& config);
+MamlAgentOptions maml_options(const Config& config, TokenLayout layout);
 // PPO's learner options from the config (every kind's PPO).
 PpoLearnerOptions ppo_learner_options(const Config& config);
 

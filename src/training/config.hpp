@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "algorithms/maml.hpp"
 #include "algorithms/ppo.hpp"
 #include "algorithms/varibad_vae.hpp"
 #include "evaluation/protocol.hpp"
@@ -75,6 +76,18 @@ struct Config {
   // VariBAD's VAE (algorithms/varibad_vae.hpp); its defaults are the published HalfCheetah
   // ones.
   VaeOptions vae;
+
+  // MAML (agent.kind = "maml"): its inner loop and outer step. The PPO outer step reads
+  // ppo.lr, ppo.adam_eps, ppo.clip, ppo.epochs and ppo.max_grad_norm; the inner loop's
+  // discount is ppo.gamma.
+  struct Maml {
+    int adaptation_episodes = 10;
+    double inner_lr = 0.1;
+    int inner_steps = 1;
+    bool second_order = true;
+    std::string outer = "trpo";
+    TrpoOptions trpo;
+  } maml;
 
   struct Train {
     int64_t total_env_steps = 400000;
