@@ -42,6 +42,11 @@ TrialEpisodes trial_episodes(const float* tokens, int num_tokens, TokenLayout la
   return out;
 }
 
+Episodes policy_episodes(MamlAgent& agent, const Episodes& e, const torch::Device& device) {
+  return {agent.policy_input(e.obs.to(device)), e.actions.to(device), e.rewards.to(device),
+          e.mask.to(device)};
+}
+
 Episodes gather_episodes(const float* tokens, TokenLayout layout, const float* raw_actions,
                          const TrialEpisodes& where, int first, int count) {
   const int o = layout.obs_dim, a = layout.act_dim, d = layout.size();

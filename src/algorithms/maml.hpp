@@ -47,6 +47,9 @@ TrialEpisodes trial_episodes(const float* tokens, int num_tokens, TokenLayout la
 Episodes gather_episodes(const float* tokens, TokenLayout layout, const float* raw_actions,
                          const TrialEpisodes& where, int first, int count);
 
+// Episodes as the agent's policy reads them: on the device, observations normalised.
+Episodes policy_episodes(MamlAgent& agent, const Episodes& e, const torch::Device& device);
+
 // A per-step record (values [steps], e.g. log-densities) laid out as those episodes: [count, T].
 torch::Tensor pad_steps(const float* values, const TrialEpisodes& where, int first, int count);
 

@@ -93,12 +93,11 @@ LearnerStats MamlLearner::update(const LearnerBatch& batch) {
     if (rest < 1)
       throw Error("MAML needs episodes after the adaptation episodes in every trial");
     TaskBatch t;
-    const auto on_device = [&](Episodes e) {
-      return Episodes{agent_.policy_input(e.obs.to(device_)), e.actions.to(device_),
-                      e.rewards.to(device_), e.mask.to(device_)};
-    };
-    t.adaptation = on_device(gather_episodes(tokens, buffer.layout, trial.actions.data(), where, 0, a));
-    t.adapted = on_device(gather_episodes(tokens, buffer.layout, trial.actions.data(), where, a, rest));
+    const float* raw = trial.actions.data();
+    t.adaptation = policy_episodes(
+        agent_, gather_episodes(tokens, buffer.layout, raw, where, 0, a), device_);
+    t.adapted = policy_episodes(
+        agent_, gather_episodes(tokens, buffer.layout, raw, where, a, rest), device_);
     t.adaptation_advantages = maml_advantages(t.adaptation, adaptation.gamma);
     t.adapted_advantages = maml_advantages(t.adapted, adaptation.gamma);
     t.acted_log_prob = pad_steps(trial.log_probs.data(), where, a, rest).to(device_);

@@ -80,10 +80,10 @@ class GradientActing : public Acting {
     torch::AutoGradMode grad_on(true);  // the sampler acts without autograd
     const MamlAdaptation& adaptation = agent_.adaptation();
     const TrialEpisodes where = trial_episodes(memory.tokens().data(), memory.num_tokens(), layout_);
-    Episodes e = gather_episodes(memory.tokens().data(), layout_, raw.data(), where, 0,
-                                 adaptation.episodes);
-    e = {agent_.policy_input(e.obs.to(device_)), e.actions.to(device_), e.rewards.to(device_),
-         e.mask.to(device_)};
+    const Episodes e = policy_episodes(
+        agent_, gather_episodes(memory.tokens().data(), layout_, raw.data(), where, 0,
+                                adaptation.episodes),
+        device_);
     Params theta;
     for (const auto& p : agent_.policy()->meta_parameters())
       theta.push_back(p.detach().requires_grad_(true));
