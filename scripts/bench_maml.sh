@@ -1,21 +1,36 @@
 #!/usr/bin/env bash
 # MAML's whole-loop speed and memory, side by side with HTrMRL on the same benchmark:
-# each run trains point-robot for the same env steps alone (one after another), and the
-# JSON gives per run the median env steps/s of its metrics.csv, its median seconds per
-# iteration and the process's peak resident memory (GNU time).
-#   scripts/bench_maml.sh [BUILD_DIR] [OUT_JSON]
+# each run trains for the same env steps alone (one after another), and the JSON gives per
+# run the median env steps/s of its metrics.csv, its median seconds per iteration and the
+# process's peak resident memory (GNU time).
+#   scripts/bench_maml.sh [BUILD_DIR] [OUT_JSON] [point-robot|ml1]
+# point-robot: 160k env steps of point-robot (20 tasks x 20 episodes of 20 steps per MAML
+# iteration); ml1: 250k env steps of ML1 reach (10 tasks x 20 episodes of 500 steps per MAML
+# iteration, Meta-World's published MAML batch), where the inner step's graph is 25x larger
+# per task.
 set -euo pipefail
 build=${1:-build}
 out_json=${2:-bench_maml.json}
-steps=160000
+scale=${3:-point-robot}
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 
+case "$scale" in
+  point-robot)
+    steps=160000
+    maml=configs/maml-point-robot.toml
+    htrmrl=configs/point-robot.toml ;;
+  ml1)
+    steps=250000
+    maml=configs/maml-ml1-reach.toml
+    htrmrl=configs/ml1-reach.toml ;;
+  *) echo "bench_maml.sh: unknown scale '$scale' (point-robot or ml1)" >&2; exit 2 ;;
+esac
 runs=(
-  "maml-trpo|configs/maml-point-robot.toml|--set maml.outer=trpo"
-  "maml-trpo-first-order|configs/maml-point-robot.toml|--set maml.outer=trpo --set maml.second_order=false"
-  "maml-ppo|configs/maml-point-robot.toml|--set maml.outer=ppo"
-  "htrmrl|configs/point-robot.toml|"
+  "maml-trpo|$maml|--set maml.outer=trpo"
+  "maml-trpo-first-order|$maml|--set maml.outer=trpo --set maml.second_order=false"
+  "maml-ppo|$maml|--set maml.outer=ppo"
+  "htrmrl|$htrmrl|"
 )
 entries=()
 for spec in "${runs[@]}"; do

@@ -161,11 +161,55 @@ TEST(LinearFeatureBaseline, AdvantagesAreStandardisedOverRealStepsOnly) {
   Episodes e = random_episodes(3, 6, 2, 1, 12);
   e.mask[1].narrow(0, 3, 3).zero_();
   e.rewards *= e.mask;
-  const auto adv = maml_advantages(e, 0.99);
+  const auto adv = maml_advantages(e, MamlAdaptation{});
   const auto real = adv.index({e.mask > 0});
   EXPECT_NEAR(real.mean().item<double>(), 0.0, 1e-9);
   EXPECT_NEAR(real.std(false).item<double>(), 1.0, 1e-6);
   EXPECT_EQ(adv[1].narrow(0, 3, 3).abs().sum().item<double>(), 0.0);
+}
+
+// Returns no linear baseline can follow (a sine of the observation), with padding.
+std::pair<Episodes, torch::Tensor> nonlinear_returns() {
+  Episodes e = random_episodes(8, 50, 2, 1, 15);
+  e.mask[7].narrow(0, 30, 20).zero_();
+  const auto returns = (3 * torch::sin(2 * e.obs.select(-1, 0)) + 5) * e.mask;
+  return {e, returns};
+}
+
+double residual_variance(const torch::Tensor& fitted, const Episodes& e,
+                         const torch::Tensor& returns) {
+  return (fitted - returns).index({e.mask > 0}).pow(2).mean().item<double>();
+}
+
+TEST(MlpBaseline, FollowsReturnsTheLinearBaselineCannot) {
+  const auto [e, returns] = nonlinear_returns();
+  const double variance = returns.index({e.mask > 0}).var(false).item<double>();
+  const auto mlp = mlp_baseline(e, returns, 1);
+  const auto linear = linear_feature_baseline(e, returns);
+  // sin(2x) on standard-normal x: the linear features (x, x^2) explain little of it.
+  EXPECT_LT(residual_variance(mlp, e, returns), 0.2 * variance);
+  EXPECT_GT(residual_variance(linear, e, returns), 0.5 * variance);
+  EXPECT_EQ(mlp[7].narrow(0, 30, 20).abs().sum().item<double>(), 0.0);
+}
+
+TEST(MlpBaseline, IsAFunctionOfTheDataAndTheSeed) {
+  const auto [e, returns] = nonlinear_returns();
+  torch::manual_seed(99);  // the global generator plays no part
+  const auto first = mlp_baseline(e, returns, 1);
+  torch::manual_seed(7);
+  EXPECT_TRUE(torch::equal(first, mlp_baseline(e, returns, 1)));
+  EXPECT_FALSE(torch::equal(first, mlp_baseline(e, returns, 2)));
+}
+
+TEST(MlpBaseline, ChosenByTheAdaptationsSettings) {
+  const auto [e, returns] = nonlinear_returns();
+  MamlAdaptation linear, mlp;
+  mlp.baseline = MamlBaseline::mlp;
+  mlp.baseline_seed = 3;
+  const auto a = maml_advantages(e, linear), b = maml_advantages(e, mlp);
+  // Both standardised; the network's residuals differ from the linear fit's.
+  EXPECT_NEAR(b.index({e.mask > 0}).std(false).item<double>(), 1.0, 1e-6);
+  EXPECT_GT((a - b).abs().max().item<double>(), 0.1);
 }
 
 TEST(Trpo, StaysWithinItsRadiusAndImprovesTheSurrogate) {

@@ -96,7 +96,7 @@ TEST(MamlActing, PlaysTheAdaptedParametersAfterTheAdaptationEpisodes) {
     const Episodes after = episodes_of(agent, buffer, trial, 3, 2);
     const Params meta = agent.policy()->meta_parameters();
     const Params adapted = adapt(*agent.policy(), meta, before,
-                                 maml_advantages(before, agent.adaptation().gamma),
+                                 maml_advantages(before, agent.adaptation()),
                                  agent.adaptation(), false);
     torch::NoGradGuard no_grad;
     const auto meta_before = gaussian.log_prob(agent.policy()->forward(before.obs), before.actions);
@@ -120,10 +120,14 @@ LearnerStats one_update(const std::string& outer, RunSetup& s, RolloutBuffer& bu
   return learner.update({buffer, tasks, 0, 10});
 }
 
+// With either baseline: the value network's fit must be the same on the acting side's thread
+// and in the learner, or the recomputed theta' would not be the one that acted.
 TEST(MamlLearner, OuterStepsStartAtTheActingPolicyAndImproveTheSurrogate) {
   Config c = maml_config();
-  for (const std::string outer : {"trpo", "ppo"}) {
-    SCOPED_TRACE(outer);
+  for (const auto& [outer, baseline] : std::vector<std::pair<std::string, std::string>>{
+           {"trpo", "linear"}, {"ppo", "linear"}, {"trpo", "mlp"}, {"ppo", "mlp"}}) {
+    SCOPED_TRACE(outer + ", " + baseline + " baseline");
+    c.maml.baseline = baseline;
     RunSetup s = make_setup(c);
     RolloutBuffer buffer = collect_trials(s, c, 6, 21);
     const Params before = maml(s).policy()->meta_parameters();
@@ -173,6 +177,7 @@ TEST(Maml, BadKeysAreRefusedByName) {
       {"maml.inner_lr=0", "maml.inner_lr"},
       {"maml.inner_steps=0", "maml.inner_steps"},
       {"maml.outer=\"sgd\"", "maml.outer"},
+      {"maml.baseline=\"value\"", "maml.baseline"},
       {"maml.max_kl=0", "maml.max_kl"},
       {"maml.backtrack_ratio=1.5", "maml.backtrack_ratio"}};
   for (const auto& [bad, key] : cases) {

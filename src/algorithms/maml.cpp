@@ -1,5 +1,7 @@
 #include "algorithms/maml.hpp"
 
+#include <ATen/CPUGeneratorImpl.h>
+
 #include <algorithm>
 #include <cmath>
 
@@ -91,17 +93,36 @@ torch::Tensor discounted_returns(const Episodes& episodes, double gamma) {
   return returns;
 }
 
-torch::Tensor linear_feature_baseline(const Episodes& episodes, const torch::Tensor& returns,
-                                      double reg) {
+namespace {
+
+// The baselines' inputs: observations clipped to [-10, 10], their squares, t/100 and its
+// square and cube, and 1 (rllab's features): [N, T, F].
+torch::Tensor baseline_features(const Episodes& episodes) {
   const auto n = episodes.obs.size(0), steps = episodes.obs.size(1);
   auto obs = episodes.obs.clamp(-10, 10);
   auto time = (torch::arange(steps, episodes.obs.options()) / 100.0).view({1, steps, 1})
                   .expand({n, steps, 1});
-  auto features = torch::cat({obs, obs.pow(2), time, time.pow(2), time.pow(3),
-                              torch::ones_like(time)},
-                             -1);  // [N, T, F]
+  return torch::cat({obs, obs.pow(2), time, time.pow(2), time.pow(3), torch::ones_like(time)},
+                    -1);
+}
+
+// A weight matrix [rows, cols] uniform in +-1/sqrt(cols) (LibTorch's Linear default), drawn
+// from `generator`.
+torch::Tensor initial_weight(int64_t rows, int64_t cols, at::Generator& generator,
+                             const torch::TensorOptions& options) {
+  const double bound = 1.0 / std::sqrt(static_cast<double>(cols));
+  return ((torch::rand({rows, cols}, generator, torch::kDouble) * 2 - 1) * bound)
+      .to(options)
+      .requires_grad_(true);
+}
+
+}  // namespace
+
+torch::Tensor linear_feature_baseline(const Episodes& episodes, const torch::Tensor& returns,
+                                      double reg) {
+  const auto features = baseline_features(episodes);
   const auto real = episodes.mask.reshape(-1) > 0;
-  auto x = features.reshape({n * steps, -1}).index({real});
+  auto x = features.reshape({-1, features.size(-1)}).index({real});
   auto y = returns.reshape(-1).index({real}).unsqueeze(1);
   auto gram = x.t().matmul(x), xty = x.t().matmul(y);
   auto eye = torch::eye(gram.size(0), gram.options());
@@ -113,9 +134,52 @@ torch::Tensor linear_feature_baseline(const Episodes& episodes, const torch::Ten
   return features.matmul(weights).squeeze(-1) * episodes.mask;
 }
 
-torch::Tensor maml_advantages(const Episodes& episodes, double gamma) {
-  const auto returns = discounted_returns(episodes, gamma);
-  auto advantages = returns - linear_feature_baseline(episodes, returns);
+torch::Tensor mlp_baseline(const Episodes& episodes, const torch::Tensor& returns,
+                           uint64_t seed) {
+  constexpr int64_t kHidden = 32;
+  constexpr int kFitSteps = 100;
+  constexpr double kFitLr = 1e-2;
+  torch::AutoGradMode grad_on(true);  // acting calls this with autograd off
+  const auto features = baseline_features(episodes).detach();
+  const auto real = episodes.mask.reshape(-1) > 0;
+  const auto x = features.reshape({-1, features.size(-1)}).index({real});
+  const auto y = returns.detach().reshape(-1).index({real});
+  // Standardised targets: one learning rate serves returns of any scale.
+  const auto mean = y.mean(), scale = y.std(false) + 1e-8;
+  const auto target = (y - mean) / scale;
+  // A fresh network, its initial weights drawn from the seed alone.
+  auto generator = at::make_generator<at::CPUGeneratorImpl>(seed);
+  const auto opts = x.options();
+  std::vector<torch::Tensor> w = {initial_weight(kHidden, x.size(1), generator, opts),
+                                  initial_weight(kHidden, kHidden, generator, opts),
+                                  initial_weight(1, kHidden, generator, opts)};
+  std::vector<torch::Tensor> b = {torch::zeros({kHidden}, opts).requires_grad_(true),
+                                  torch::zeros({kHidden}, opts).requires_grad_(true),
+                                  torch::zeros({1}, opts).requires_grad_(true)};
+  const auto net = [&](const torch::Tensor& in) {
+    auto h = torch::tanh(torch::nn::functional::linear(in, w[0], b[0]));
+    h = torch::tanh(torch::nn::functional::linear(h, w[1], b[1]));
+    return torch::nn::functional::linear(h, w[2], b[2]).squeeze(-1);
+  };
+  // Full-batch Adam on the squared error.
+  std::vector<torch::Tensor> params = w;
+  params.insert(params.end(), b.begin(), b.end());
+  torch::optim::Adam adam(params, torch::optim::AdamOptions(kFitLr));
+  for (int step = 0; step < kFitSteps; ++step) {
+    adam.zero_grad();
+    (net(x) - target).pow(2).mean().backward();
+    adam.step();
+  }
+  torch::NoGradGuard no_grad;
+  return (net(features) * scale + mean) * episodes.mask;
+}
+
+torch::Tensor maml_advantages(const Episodes& episodes, const MamlAdaptation& adaptation) {
+  const auto returns = discounted_returns(episodes, adaptation.gamma);
+  const auto baseline = adaptation.baseline == MamlBaseline::mlp
+                            ? mlp_baseline(episodes, returns, adaptation.baseline_seed)
+                            : linear_feature_baseline(episodes, returns);
+  auto advantages = returns - baseline;
   const auto real = episodes.mask > 0;
   auto values = advantages.index({real});
   auto standardised = (advantages - values.mean()) / (values.std(false) + 1e-8);

@@ -1,8 +1,9 @@
 // MAML's mathematics for RL (Finn et al. 2017; facts in ../shared/reference/maml.md), as
 // functions of explicit parameter lists (models/maml_policy.hpp), so the outer step can
 // differentiate through the inner one:
-//   - one task's episodes, their discounted returns, and the linear feature baseline refit on
-//     them (GAE with lambda 1: advantages are returns minus the baseline, normalised);
+//   - one task's episodes, their discounted returns, and a baseline refit on them (rllab's
+//     linear feature baseline, or a small value network); advantages are returns minus the
+//     baseline, normalised (GAE with lambda 1);
 //   - the inner step: theta' = theta - alpha * grad of the policy-gradient loss on the task's
 //     pre-update episodes, keeping the graph (second order) or not (first order);
 //   - conjugate gradient and a TRPO step (Fisher-vector products of the KL, the step scaled to
@@ -62,8 +63,16 @@ torch::Tensor discounted_returns(const Episodes& episodes, double gamma);
 torch::Tensor linear_feature_baseline(const Episodes& episodes, const torch::Tensor& returns,
                                       double reg = 1e-5);
 
-// Returns minus the baseline, standardised over the real steps: [N, T].
-torch::Tensor maml_advantages(const Episodes& episodes, double gamma);
+// A small value network as the baseline (garage's Meta-World setting: 2 x 32 tanh, a fresh
+// one per task): its initial weights drawn from `seed` alone, fitted to the standardised
+// returns of the real steps by 100 full-batch Adam steps at lr 1e-2, on the linear baseline's
+// features. Values [N, T].
+torch::Tensor mlp_baseline(const Episodes& episodes, const torch::Tensor& returns,
+                           uint64_t seed);
+
+// Discounted returns (adaptation.gamma) minus the adaptation's baseline, standardised over the
+// real steps: [N, T].
+torch::Tensor maml_advantages(const Episodes& episodes, const MamlAdaptation& adaptation);
 
 // The policy-gradient (log-likelihood x advantage) loss: -mean over real steps.
 torch::Tensor policy_gradient_loss(const MamlPolicyImpl& policy, const Params& params,
@@ -77,7 +86,7 @@ Params inner_step(const MamlPolicyImpl& policy, const Params& params, const Epis
 
 // The inner loop: `adaptation.steps` inner steps of size adaptation.lr from params on one
 // task's adaptation episodes (observations as the policy reads them) and their advantages
-// (maml_advantages with adaptation.gamma).
+// (maml_advantages).
 Params adapt(const MamlPolicyImpl& policy, const Params& params, const Episodes& episodes,
              const torch::Tensor& advantages, const MamlAdaptation& adaptation,
              bool second_order);

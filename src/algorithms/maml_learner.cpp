@@ -98,8 +98,8 @@ LearnerStats MamlLearner::update(const LearnerBatch& batch) {
         agent_, gather_episodes(tokens, buffer.layout, raw, where, 0, a), device_);
     t.adapted = policy_episodes(
         agent_, gather_episodes(tokens, buffer.layout, raw, where, a, rest), device_);
-    t.adaptation_advantages = maml_advantages(t.adaptation, adaptation.gamma);
-    t.adapted_advantages = maml_advantages(t.adapted, adaptation.gamma);
+    t.adaptation_advantages = maml_advantages(t.adaptation, adaptation);
+    t.adapted_advantages = maml_advantages(t.adapted, adaptation);
     t.acted_log_prob = pad_steps(trial.log_probs.data(), where, a, rest).to(device_);
     adaptation_return += mean_return(t.adaptation) / buffer.trials.size();
     adapted_return += mean_return(t.adapted) / buffer.trials.size();

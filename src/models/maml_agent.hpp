@@ -16,12 +16,18 @@
 
 namespace htrmrl {
 
+// The baseline fitted to each task's returns: rllab's linear feature baseline (published with
+// MAML), or a small value network (garage's Meta-World examples).
+enum class MamlBaseline { linear, mlp };
+
 // The inner loop, as acting and learning both run it.
 struct MamlAdaptation {
   int episodes = 10;    // adaptation episodes at the start of every trial (Meta-World: 10)
   double lr = 0.1;      // the inner step size (published for Meta-World: 0.1)
   int steps = 1;        // inner steps, each on the same adaptation episodes (published: 1)
   double gamma = 0.99;  // the discount of the inner loop's returns
+  MamlBaseline baseline = MamlBaseline::linear;
+  uint64_t baseline_seed = 0;  // the value-network baseline's initial weights (the run's seed)
 };
 
 struct MamlAgentOptions {

@@ -87,7 +87,7 @@ class GradientActing : public Acting {
     Params theta;
     for (const auto& p : agent_.policy()->meta_parameters())
       theta.push_back(p.detach().requires_grad_(true));
-    Params out = adapt(*agent_.policy(), theta, e, maml_advantages(e, adaptation.gamma),
+    Params out = adapt(*agent_.policy(), theta, e, maml_advantages(e, adaptation),
                        adaptation, /*second_order=*/false);
     for (auto& p : out) p = p.detach();
     return out;

@@ -213,7 +213,9 @@ MamlAgentOptions maml_options(const Config& c, TokenLayout layout) {
   o.policy.act_dim = layout.act_dim;
   o.policy.hidden = {c.agent.hidden, c.agent.hidden};
   o.policy.init_std = c.agent.init_std;
-  o.adaptation = {c.maml.adaptation_episodes, c.maml.inner_lr, c.maml.inner_steps, c.ppo.gamma};
+  o.adaptation = {c.maml.adaptation_episodes, c.maml.inner_lr, c.maml.inner_steps, c.ppo.gamma,
+                  c.maml.baseline == "mlp" ? MamlBaseline::mlp : MamlBaseline::linear,
+                  static_cast<uint64_t>(c.seed)};
   o.normalize_obs = c.ppo.normalize_obs;
   return o;
 }

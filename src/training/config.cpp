@@ -137,6 +137,10 @@ std::vector<Field> fields(Config& c) {
       {"maml.outer", &c.maml.outer,
        "MAML's outer step: a TRPO step, or ppo.epochs Adam steps on PPO's clipped surrogate",
        -kInf, kInf, false, {"trpo", "ppo"}},
+      {"maml.baseline", &c.maml.baseline,
+       "MAML: the baseline refit to each task's returns: rllab's linear feature baseline (as "
+       "published), or a fresh 2 x 32 tanh value network (garage's Meta-World setting)",
+       -kInf, kInf, false, {"linear", "mlp"}},
       {"maml.max_kl", &c.maml.trpo.max_kl, "MAML-TRPO: the trust region's KL radius", 0, kInf,
        true},
       {"maml.cg_iters", &c.maml.trpo.cg_iters, "MAML-TRPO: conjugate-gradient iterations", 1,

@@ -86,6 +86,7 @@ struct Config {
     int inner_steps = 1;
     bool second_order = true;
     std::string outer = "trpo";
+    std::string baseline = "linear";
     TrpoOptions trpo;
   } maml;
 
