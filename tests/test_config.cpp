@@ -118,7 +118,7 @@ TEST(AgentKinds, EveryAgentKeyIsReadBySomeKindAndEveryListedKeyExists) {
     EXPECT_FALSE(kinds_reading(key).empty()) << key << " is read by no agent kind";
   }
   EXPECT_EQ(kinds_reading("agent.rnn_hidden"), "rl2, varibad");
-  EXPECT_EQ(kinds_reading("agent.latent_dim"), "varibad");
+  EXPECT_EQ(kinds_reading("agent.latent_dim"), "varibad, pearl");
   EXPECT_EQ(kinds_reading("agent.blocks"), "trmrl, flat");
   EXPECT_EQ(kinds_reading("ppo.lr"), "");
 }

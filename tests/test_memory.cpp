@@ -167,11 +167,12 @@ TEST(TrialMemory, PerEpisodeSlotsAreCappedByTrialLength) {
   EXPECT_EQ(context_slots(o, 40), 25);
 }
 
-// A trial record of `task` whose one reward tells the trials apart.
+// A trial record of `task` whose one token value tells the trials apart (the replay keeps a
+// trial's task, tokens and step ends only).
 TrialRecord replay_trial(int task, float id) {
   TrialRecord t;
   t.task = task;
-  t.rewards = {id};
+  t.tokens = {id};
   return t;
 }
 
@@ -183,7 +184,7 @@ TEST(TrialReplay, KeepsTheNewestTrialsOfEachTask) {
   EXPECT_EQ(replay.size(1), 1);
   // FIFO: trials 0 and 1 of task 0 were dropped.
   Rng rng(1);
-  for (const TrialRecord* t : replay.sample(0, 50, rng)) EXPECT_GE(t->rewards[0], 2.0f);
+  for (const TrialRecord* t : replay.sample(0, 50, rng)) EXPECT_GE(t->tokens[0], 2.0f);
 }
 
 TEST(TrialReplay, SamplesOnlyTheAskedTaskFromTheGivenStream) {
@@ -197,7 +198,7 @@ TEST(TrialReplay, SamplesOnlyTheAskedTaskFromTheGivenStream) {
   for (size_t i = 0; i < first.size(); ++i) {
     EXPECT_EQ(first[i]->task, 1);
     EXPECT_EQ(first[i], again[i]);  // the same stream, the same draws
-    seen.insert(first[i]->rewards[0]);
+    seen.insert(first[i]->tokens[0]);
   }
   EXPECT_GT(seen.size(), 5u);  // uniform over the task's 10 trials, not one of them
 }

@@ -4,6 +4,7 @@
 #include <numeric>
 
 #include "common/error.hpp"
+#include "models/distribution.hpp"
 
 namespace htrmrl {
 namespace {
@@ -17,12 +18,6 @@ std::vector<int64_t> draw_distinct(int64_t n, int64_t k, Rng& rng) {
     std::swap(all[i], all[i + static_cast<int64_t>(rng.below(n - i))]);
   all.resize(k);
   return all;
-}
-
-torch::Tensor normal_noise(int64_t rows, int64_t cols, Rng& rng) {
-  std::vector<float> v(rows * cols);
-  for (float& x : v) x = static_cast<float>(rng.normal());
-  return torch::from_blob(v.data(), {rows, cols}, torch::kFloat).clone();
 }
 
 // The trials' tokens, zero-padded to the longest: [B, T, token_dim].
@@ -121,7 +116,7 @@ VaeLoss vae_loss(VariBadAgent& agent, const std::vector<const VaeTrial*>& trials
     kls.push_back(gaussian_kl(q, previous).mean());
     // Each term's latent sample decodes the rewards of drawn transitions of the whole trial.
     const int64_t e = static_cast<int64_t>(terms.size());
-    auto z = q.mean + (0.5 * q.log_var).exp() * normal_noise(e, latent, rng).to(device);
+    auto z = q.mean + (0.5 * q.log_var).exp() * standard_normal(e, latent, rng).to(device);
     std::vector<int64_t> picked;
     for (int64_t i : draw_distinct(static_cast<int64_t>(trial.transitions.size()),
                                    options.decode_targets, rng))

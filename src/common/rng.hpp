@@ -34,6 +34,7 @@ enum StreamTag : uint64_t {
   kTagEvalTrain = 0x65767472, // meta-test trials on the training variations (meta-train success)
   kTagEmbed = 0x656d6264,     // trials played for embedding dumps (htrmrl embed)
   kTagVae = 0x76616521,       // VariBAD's VAE steps: replayed trials, ELBO terms, noise
+  kTagPearl = 0x7065726c,     // PEARL's SAC steps: replayed tasks and transitions, noise
 };
 
 // xoshiro256** generator: small, fast, and its output is the same on every platform

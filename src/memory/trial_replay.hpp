@@ -3,7 +3,12 @@
 // is refilled every iteration, a TrialReplay keeps up to `capacity` trials per task across
 // iterations, the oldest dropped first, and draws only from the task it is asked for, from
 // the caller's stream (derived from the run seed), so a resumed run can replay its draws.
+// A kept trial holds what transitions need (memory/transitions.hpp): its task, tokens and
+// step ends (step j's transition ends at token step_end[j]); the rest of the record (windows,
+// log-densities, values) belongs to on-policy updates and is dropped.
 #pragma once
+
+#include <torch/torch.h>
 
 #include <deque>
 #include <vector>
@@ -31,6 +36,13 @@ class TrialReplay {
   // `count` trials of `task`, drawn uniformly with replacement from rng; the pointers stay
   // valid until the next add. A task without trials (or outside the range) throws.
   std::vector<const TrialRecord*> sample(int task, int count, Rng& rng) const;
+  // The task's most recently added trial (a task without trials throws).
+  const TrialRecord& newest(int task) const;
+
+  // Every kept trial, into and out of an archive (a checkpoint's); load requires the same
+  // number of tasks and replaces what is held.
+  void save(torch::serialize::OutputArchive& archive) const;
+  void load(torch::serialize::InputArchive& archive);
 
  private:
   const std::deque<TrialRecord>& of(int task) const;

@@ -4,6 +4,7 @@
 
 #include "rollouts/actor.hpp"
 #include "rollouts/gradient_acting.hpp"
+#include "rollouts/posterior_acting.hpp"
 
 namespace htrmrl {
 namespace {
@@ -95,10 +96,24 @@ class RecurrentActing : public Acting {
 
 }  // namespace
 
+torch::Tensor current_observations(const RolloutState& state, int begin, int rows,
+                                   TokenLayout layout) {
+  const int o = layout.obs_dim, d = layout.size();
+  auto obs = torch::zeros({rows, o});
+  for (int r = 0; r < rows; ++r) {
+    const TrialMemory& m = state.memory[begin + r];
+    std::copy_n(m.tokens().data() + static_cast<size_t>(m.num_tokens() - 1) * d, o,
+                obs.data_ptr<float>() + static_cast<size_t>(r) * o);
+  }
+  return obs;
+}
+
 bool acts_per_trial(Agent& agent) { return dynamic_cast<RecurrentAgent*>(&agent) == nullptr; }
 
 std::unique_ptr<Acting> make_acting(Agent& agent, int begin, int end,
                                     const ActingOptions& options) {
+  if (auto* pearl = dynamic_cast<PearlAgent*>(&agent))
+    return make_posterior_acting(*pearl, end - begin, options);
   if (auto* maml = dynamic_cast<MamlAgent*>(&agent))
     return make_gradient_acting(*maml, end - begin, options);
   if (auto* recurrent = dynamic_cast<RecurrentAgent*>(&agent))

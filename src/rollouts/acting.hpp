@@ -1,5 +1,5 @@
 // How a rollout turns a group of trials' memories into this step's policy: the seam between
-// the sampler, which knows nothing of agent kinds, and the agents. Two kinds today:
+// the sampler, which knows nothing of agent kinds, and the agents. Four kinds today:
 //   ContextActing    context agents (HTrMRL, TrMRL, flat): each trial's windows become one
 //                    batched forward pass through an Actor (cached or full, actor.hpp); any
 //                    grouping of trials gives the same numbers, so groups may act apart
@@ -8,7 +8,9 @@
 //                    all trials act as one group
 //   GradientActing   MAML (gradient_acting.hpp): the meta-policy on the current state, then
 //                    per trial the parameters adapted on its adaptation episodes
-// A posterior-sampling agent (PEARL) would be a fourth.
+//   PosteriorActing  PEARL (posterior_acting.hpp): per trial a task latent drawn at each
+//                    episode's start, from the prior, then from the posterior of the trial's
+//                    transitions; the policy on the current state and that latent
 #pragma once
 
 #include <torch/torch.h>
@@ -45,6 +47,11 @@ struct ActingOptions {
   torch::Device device{torch::kCPU};
   bool cache_summaries = true;  // act on cached past summaries when the agent offers it
 };
+
+// The last token of each of trials [begin, begin + rows)'s memories: its current state's
+// observation, [rows, obs_dim] on the CPU.
+torch::Tensor current_observations(const RolloutState& state, int begin, int rows,
+                                   TokenLayout layout);
 
 // Whether the agent's trials may be split into groups that act apart (context agents).
 bool acts_per_trial(Agent& agent);

@@ -34,7 +34,7 @@ class GradientActing : public Acting {
     }
     // The policy at each row's current state: the meta-parameters' in one pass, then each
     // adapted row's own.
-    current_ = agent_.policy_input(current_observations(s, begin).to(device_));
+    current_ = agent_.policy_input(current_observations(s, begin, rows_, layout_).to(device_));
     PolicyOutput meta = agent_.policy()->forward(current_);
     auto mean = meta.mean.clone(), log_std = meta.log_std.expand_as(meta.mean).clone();
     for (int r = 0; r < rows_; ++r) {
@@ -62,18 +62,6 @@ class GradientActing : public Acting {
     bool acted = false;      // whether an action was drawn since the trial began
     Params params;           // adapted parameters; empty: the meta-parameters
   };
-
-  // The last token of each row's memory: its current state's observation, [rows, obs_dim].
-  torch::Tensor current_observations(const RolloutState& s, int begin) const {
-    const int o = layout_.obs_dim, d = layout_.size();
-    auto obs = torch::zeros({rows_, o});
-    for (int r = 0; r < rows_; ++r) {
-      const TrialMemory& m = s.memory[begin + r];
-      std::copy_n(m.tokens().data() + static_cast<size_t>(m.num_tokens() - 1) * d, o,
-                  obs.data_ptr<float>() + static_cast<size_t>(r) * o);
-    }
-    return obs;
-  }
 
   // The inner loop from the meta-parameters on the trial's adaptation episodes.
   Params adapted(const TrialMemory& memory, const std::vector<float>& raw) const {

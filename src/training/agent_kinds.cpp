@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "algorithms/maml_learner.hpp"
+#include "algorithms/pearl_learner.hpp"
 #include "algorithms/varibad_learner.hpp"
 #include "common/error.hpp"
 #include "training/config.hpp"
@@ -77,6 +78,19 @@ void check_maml(const Config& c) {
                 "its adaptation is a policy gradient on sampled actions (the mode's has none)");
 }
 
+// PEARL's prior and context episodes lie within a trial.
+void check_pearl(const Config& c) {
+  const int episodes = c.env.episodes_per_trial;
+  if (c.pearl.prior_episodes >= episodes)
+    throw Error("config key 'pearl.prior_episodes' (" + std::to_string(c.pearl.prior_episodes) +
+                ") must be below env.episodes_per_trial (" + std::to_string(episodes) +
+                "): the episodes after them are where the posterior acts");
+  if (c.pearl.context_episodes > episodes)
+    throw Error("config key 'pearl.context_episodes' (" +
+                std::to_string(c.pearl.context_episodes) +
+                ") must not exceed env.episodes_per_trial (" + std::to_string(episodes) + ")");
+}
+
 std::shared_ptr<Agent> make_htrmrl(const Config& c, TokenLayout layout, int) {
   return std::make_shared<HTrMRLAgent>(htrmrl_options(c), layout, c.agent.seq_len);
 }
@@ -95,6 +109,21 @@ std::shared_ptr<Agent> make_varibad(const Config& c, TokenLayout layout, int) {
 
 std::shared_ptr<Agent> make_maml(const Config& c, TokenLayout layout, int) {
   return std::make_shared<MamlAgent>(maml_options(c, layout));
+}
+
+std::shared_ptr<Agent> make_pearl(const Config& c, TokenLayout layout, int) {
+  return std::make_shared<PearlAgent>(pearl_options(c), layout);
+}
+
+std::unique_ptr<Learner> make_pearl_learner(const RunSetup& setup, Collective* group) {
+  if (group)
+    throw Error("agent.kind = \"pearl\" trains in one process: its SAC steps have no "
+                "data-parallel path (run without WORLD_SIZE > 1)");
+  const Config& c = setup.config;
+  return std::make_unique<PearlLearner>(
+      dynamic_cast<PearlAgent&>(*setup.agent), c.pearl,
+      static_cast<int>(setup.benchmark.train_tasks.size()), static_cast<uint64_t>(c.seed),
+      setup.device);
 }
 
 std::unique_ptr<Learner> make_maml_learner(const RunSetup& setup, Collective* group) {
@@ -150,6 +179,13 @@ const std::vector<AgentKind>& agent_kinds() {
        "maml.inner_steps policy-gradient steps after each trial's first "
        "maml.adaptation_episodes episodes; outer step TRPO or PPO through them (maml.*)",
        {"agent.hidden", "agent.init_std"}, check_maml, false, make_maml, make_maml_learner},
+      {"pearl",
+       "PEARL: soft actor-critic (twin Q, V, tanh-Gaussian policy; 3 ReLU layers of "
+       "agent.hidden) on the state and a task latent z of agent.latent_dim, whose posterior "
+       "a context encoder infers from transitions (product of Gaussians); off-policy from "
+       "per-task replays (pearl.*)",
+       {"agent.hidden", "agent.latent_dim"}, check_pearl, false, make_pearl,
+       make_pearl_learner},
   };
   return kinds;
 }
@@ -216,6 +252,17 @@ MamlAgentOptions maml_options(const Config& c, TokenLayout layout) {
   o.adaptation = {c.maml.adaptation_episodes, c.maml.inner_lr, c.maml.inner_steps, c.ppo.gamma,
                   c.maml.baseline == "mlp" ? MamlBaseline::mlp : MamlBaseline::linear,
                   static_cast<uint64_t>(c.seed)};
+  o.normalize_obs = c.ppo.normalize_obs;
+  return o;
+}
+
+PearlAgentOptions pearl_options(const Config& c) {
+  PearlAgentOptions o;
+  o.latent = c.agent.latent_dim;
+  o.hidden = c.agent.hidden;
+  o.encoder_hidden = c.pearl.encoder_hidden;
+  o.next_obs_in_context = c.pearl.next_obs_in_context;
+  o.prior_episodes = c.pearl.prior_episodes;
   o.normalize_obs = c.ppo.normalize_obs;
   return o;
 }

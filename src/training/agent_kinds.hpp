@@ -18,6 +18,7 @@
 #include "models/baselines.hpp"
 #include "models/htrmrl_agent.hpp"
 #include "models/maml_agent.hpp"
+#include "models/pearl_agent.hpp"
 #include "models/rl2_agent.hpp"
 #include "models/varibad_agent.hpp"
 
@@ -53,6 +54,7 @@ BaselineOptions baseline_options(const Config& config);  // trmrl and flat
 Rl2Options rl2_options(const Config& config);
 VariBadOptions varibad_options(const Config& config);
 MamlAgentOptions maml_options(const Config& config, TokenLayout layout);
+PearlAgentOptions pearl_options(const Config& config);
 // PPO's learner options from the config (every kind's PPO).
 PpoLearnerOptions ppo_learner_options(const Config& config);
 

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "algorithms/maml.hpp"
+#include "algorithms/pearl_options.hpp"
 #include "algorithms/ppo.hpp"
 #include "algorithms/varibad_vae.hpp"
 #include "evaluation/protocol.hpp"
@@ -89,6 +90,10 @@ struct Config {
     std::string baseline = "linear";
     TrpoOptions trpo;
   } maml;
+
+  // PEARL (agent.kind = "pearl", algorithms/pearl_learner.hpp): its SAC, replay, context
+  // encoder and latent sampling; trials per iteration come from ppo.trials_per_iter.
+  PearlOptions pearl;
 
   struct Train {
     int64_t total_env_steps = 400000;
