@@ -1,6 +1,7 @@
 // Task embeddings of sampled trials: one per (task, trial, episode), taken at the episode's
 // last step (Agent::embed of the context acted on there: z_task for HTrMRL, the transformer's
-// output at the current state for TrMRL and flat, the GRU state for RL^2). The t-SNE map of
+// output at the current state for TrMRL and flat, the GRU state for RL^2 and VariBAD, the
+// adapted policy's features for MAML, the episode's latent z for PEARL). The t-SNE map of
 // the report (the paper's Figure 3) is drawn from these.
 #pragma once
 

@@ -86,7 +86,9 @@ json tsne_figure(const SweepData& sweep, const fs::path& staging, Notes& notes) 
           {"random_state", sweep.seeds.empty() ? 0 : sweep.seeds.front()},
           {"caption", fmt::format("Each point is one episode's task embedding at its last step "
                                   "(z_task for HTrMRL; the encoder output at the current state "
-                                  "for TrMRL and flat; the GRU state for RL^2), from trials on "
+                                  "for TrMRL and flat; the GRU state for RL^2 and VariBAD; the "
+                                  "adapted policy's features for MAML; the episode's drawn "
+                                  "latent z for PEARL), from trials on "
                                   "up to {} meta-train tasks. {} t-SNE: perplexity min(30, "
                                   "(points - 1) / 3), PCA initialisation, random_state = the "
                                   "sweep's first seed.",
