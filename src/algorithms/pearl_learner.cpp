@@ -10,8 +10,6 @@ namespace {
 
 constexpr double kPolicyRegularizer = 1e-3;  // weight of mean^2 and log_std^2 (published)
 
-const TanhGaussian kPolicy;
-
 Transitions to_device(const Transitions& t, const torch::Device& device) {
   return {t.obs.to(device), t.act.to(device), t.rew.to(device), t.next_obs.to(device)};
 }
@@ -119,8 +117,8 @@ std::vector<double> PearlLearner::step(Rng& rng) {
 
   // The current policy's reparameterised draws at the batch's states.
   const PolicyOutput pi = agent_.policy(t.obs, z_fixed);
-  auto [new_act, log_pi] =
-      kPolicy.rsample(pi, standard_normal(rows, act_dim, rng).to(device_));
+  const auto& squashed = dynamic_cast<const TanhGaussian&>(agent_.distribution());
+  auto [new_act, log_pi] = squashed.rsample(pi, standard_normal(rows, act_dim, rng).to(device_));
   const double alpha = this->alpha();
 
   // 1. Both Q and the encoder: Bellman error against the target V, plus the KL to the prior.

@@ -23,10 +23,6 @@ torch::nn::Sequential relu_mlp(int64_t in, int hidden, int64_t out) {
   return net;
 }
 
-std::vector<torch::Tensor> parameters_of(const torch::nn::Sequential& net) {
-  return net->parameters();
-}
-
 const TanhGaussian kTanhGaussian;
 
 }  // namespace
@@ -105,15 +101,15 @@ void PearlAgent::track_target(double tau) {
   for (size_t i = 0; i < target.size(); ++i) target[i].mul_(1.0 - tau).add_(source[i], tau);
 }
 
-std::vector<torch::Tensor> PearlAgent::policy_parameters() const { return parameters_of(policy_); }
+std::vector<torch::Tensor> PearlAgent::policy_parameters() const { return policy_->parameters(); }
 std::vector<torch::Tensor> PearlAgent::q_parameters() const {
   auto p = q1_->parameters();
   for (const auto& t : q2_->parameters()) p.push_back(t);
   return p;
 }
-std::vector<torch::Tensor> PearlAgent::v_parameters() const { return parameters_of(v_); }
+std::vector<torch::Tensor> PearlAgent::v_parameters() const { return v_->parameters(); }
 std::vector<torch::Tensor> PearlAgent::encoder_parameters() const {
-  return parameters_of(encoder_);
+  return encoder_->parameters();
 }
 
 std::pair<torch::Tensor, torch::Tensor> PearlAgent::window_context(const Context& context) {
