@@ -10,10 +10,6 @@ namespace {
 
 constexpr double kPolicyRegularizer = 1e-3;  // weight of mean^2 and log_std^2 (published)
 
-Transitions to_device(const Transitions& t, const torch::Device& device) {
-  return {t.obs.to(device), t.act.to(device), t.rew.to(device), t.next_obs.to(device)};
-}
-
 // Every parameter's gradient dropped: Adam treats a zero gradient and none differently, and
 // a resumed run starts with none.
 void drop_gradients(const std::vector<torch::Tensor>& parameters) {
@@ -94,8 +90,8 @@ PearlLearner::StepBatch PearlLearner::draw(Rng& rng) {
       write_transition(newest.tokens.data(), ends[rng.below(ends.size())], layout, context,
                        k * o.context_batch + i);
   }
-  auto features = agent_.context_features(to_device(context, device_));
-  return {to_device(rl, device_), features.view({o.meta_batch, o.context_batch, -1})};
+  auto features = agent_.context_features(context.to(device_));
+  return {rl.to(device_), features.view({o.meta_batch, o.context_batch, -1})};
 }
 
 std::vector<double> PearlLearner::step(Rng& rng) {

@@ -19,6 +19,10 @@ namespace htrmrl {
 // environment executed it), rew [..., 1].
 struct Transitions {
   torch::Tensor obs, act, rew, next_obs;
+
+  Transitions to(const torch::Device& device) const {
+    return {obs.to(device), act.to(device), rew.to(device), next_obs.to(device)};
+  }
 };
 
 // The ends of the transitions of the trial's first `max_episodes` episodes (all by default),

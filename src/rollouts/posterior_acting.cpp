@@ -13,7 +13,6 @@ class PosteriorActing : public Acting {
       : agent_(agent),
         layout_(o.layout),
         device_(o.device),
-        rows_(rows),
         z_(torch::zeros({rows, agent.options().latent})),
         drawn_for_(rows, -1) {}
 
@@ -47,8 +46,7 @@ class PosteriorActing : public Acting {
     const Transitions t = gather_transitions(memory.tokens().data(), ends.data(),
                                              static_cast<int64_t>(ends.size()), layout_);
     const auto n = static_cast<int64_t>(ends.size());
-    auto context = agent_.context_features({t.obs.to(device_), t.act.to(device_),
-                                            t.rew.to(device_), t.next_obs.to(device_)});
+    auto context = agent_.context_features(t.to(device_));
     const Posterior q =
         agent_.posterior(context.unsqueeze(0), torch::ones({1, n}, context.options()));
     return (q.mean + q.var.sqrt() * noise.to(device_))[0].to(torch::kCPU);
@@ -57,7 +55,6 @@ class PosteriorActing : public Acting {
   PearlAgent& agent_;
   TokenLayout layout_;
   torch::Device device_;
-  int rows_;
   torch::Tensor z_;              // [rows, latent]: each row's z for its current episode
   std::vector<int> drawn_for_;   // the episode each row's z was drawn for; -1: none yet
 };
