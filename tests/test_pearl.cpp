@@ -4,7 +4,7 @@
 // of the trial's earlier transitions, from the trial's own stream; the per-task replay keeps
 // and draws only its task and round-trips through an archive; SAC steps on a fixed batch
 // lower the critic's loss; whole runs repeat bit for bit and resume to the uninterrupted
-// rows; bad keys are refused by name.
+// rows; bad keys are refused by name; and it learns point-robot on CI's budget.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -281,5 +281,48 @@ TEST(Pearl, BadKeysAreRefusedByName) {
   }
 }
 
+// Learning on CI's budget: PEARL sized for a CPU (64-wide networks, meta-batches of 8 tasks x
+// 64 transitions, 400 SAC steps per 640 collected transitions, reward scale 10) meta-trained
+// on point-robot for 102,400 env steps, about 3 minutes a seed. The settings were chosen on
+// seeds 101 and 102, the bars on seeds 1 and 2; the test runs seeds 3 and 4
+// (docs/results.md, "VariBAD and PEARL learn, on CI's budget").
+Config pearl_learning_config(int64_t seed) {
+  Config c = load_config(HTRMRL_SOURCE_DIR "/configs/pearl-point-robot.toml");
+  c.seed = seed;
+  c.agent.hidden = 64;
+  c.pearl.encoder_hidden = 64;
+  c.pearl.meta_batch = 8;
+  c.pearl.batch = 64;
+  c.pearl.context_batch = 32;
+  c.pearl.gradient_steps = 400;
+  c.pearl.reward_scale = 10;
+  c.ppo.trials_per_iter = 8;
+  c.train.total_env_steps = 102400;
+  c.eval.trials = 10;  // 10 held-out goals x 10 trials
+  c.eval.every = 0;    // one meta-test, after training
+  return c;
+}
+
+TEST(PearlLearning, BeatsItsUntrainedSelfOnEverySeedAndThePosteriorBeatsThePrior) {
+  ScratchDir scratch;
+  double posterior_gain = 0;
+  const std::vector<int64_t> seeds = {3, 4};
+  for (int64_t seed : seeds) {
+    SCOPED_TRACE("seed " + std::to_string(seed));
+    const Config c = pearl_learning_config(seed);
+    const HeldOut untrained = untrained_held_out(c);
+    const HeldOut trained = trained_held_out(c, scratch.path("seed" + std::to_string(seed)));
+    // Against the same agent untrained: in the scored 4th episode it gets nearer the goals
+    // (return = minus the summed distance, about -20 for a policy that does not head for
+    // them), and in the episodes that act on the posterior (2-4) it reaches them. Success is
+    // read over those three episodes: SAC's success swings by 0.2 between iterations late in
+    // such a run, and the 4th episode alone caught seed 2 in a trough (docs/results.md).
+    EXPECT_GT(trained.mean_return, untrained.mean_return + 4.0);
+    EXPECT_GT(trained.later_success, untrained.later_success + 0.15);
+    posterior_gain += (trained.later_success - trained.first_success) / seeds.size();
+  }
+  // Over the seeds, acting on the posterior beats acting on the prior (the first episode).
+  EXPECT_GT(posterior_gain, 0.05);
+}
 }  // namespace
 }  // namespace htrmrl

@@ -12,6 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <iostream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -22,6 +23,7 @@
 #include "training/config.hpp"
 #include "training/metrics.hpp"
 #include "training/setup.hpp"
+#include "training/trained_run.hpp"
 #include "training/trainer.hpp"
 
 namespace htrmrl {
@@ -124,6 +126,38 @@ struct ScratchDir {
   std::string path(const std::string& name) const { return (root / name).string(); }
   std::filesystem::path root;
 };
+
+// An agent's meta-test on the held-out tasks (its config's protocol, the run seed's streams),
+// in the figures the learning tests compare: success in the trial's first episode, in its
+// later ones and in its evaluation episodes, and the evaluation episodes' return; means over
+// the held-out tasks.
+struct HeldOut {
+  double first_success = 0, later_success = 0, success = 0, mean_return = 0;
+};
+
+inline HeldOut held_out(TrainedRun& run) {
+  const EvalResult r = meta_test_run(run, run.setup.config.eval).result;
+  HeldOut h{r.first_episode_success, r.later_episodes_success, r.mean_success, 0};
+  for (const TaskEval& t : r.tasks) h.mean_return += t.mean_return / r.tasks.size();
+  std::cout << "held-out success by episode:";
+  for (double s : r.success_by_episode) std::cout << " " << s;
+  std::cout << "; evaluation episodes' return " << h.mean_return << "\n";
+  return h;
+}
+
+// Config c's agent as initialised, before any training: where a policy that learnt nothing
+// stands (a random policy of the agent's own kind).
+inline HeldOut untrained_held_out(const Config& c) {
+  TrainedRun run{"", make_setup(c), {}};
+  return held_out(run);
+}
+
+// c meta-trained in dir, its final agent meta-tested the same way.
+inline HeldOut trained_held_out(const Config& c, const std::string& dir) {
+  train_new(c, dir);
+  TrainedRun run = load_trained_run(dir, {});
+  return held_out(run);
+}
 
 struct Outcome {
   int code = -1;
