@@ -1,8 +1,9 @@
 // VariBAD: the RL loss never reaches the encoder; the KL is the closed form; the VAE teaches
 // the belief what task the trial is on (the trial's end decodes its rewards far better than
-// its start) and the belief narrows as the trial goes on; the replay round-trips through a
-// checkpoint; whole runs repeat bit for bit and a resumed run continues to the uninterrupted
-// one's rows; its keys are refused by name; and it learns point-robot on CI's budget.
+// its start) and the belief narrows as the trial goes on; the optional state decoder learns
+// the next states; the replay round-trips through a checkpoint; whole runs repeat bit for bit
+// and a resumed run continues to the uninterrupted one's rows; its keys are refused by name;
+// and it learns point-robot on CI's budget.
 #include <gtest/gtest.h>
 
 #include <cmath>
@@ -111,9 +112,10 @@ struct TrainedVae {
   std::vector<VaeTrial> held_out;
 };
 
-TrainedVae train_vae(double kl_weight) {
+TrainedVae train_vae(double kl_weight, double state_coef = 0) {
   Config c = varibad_config();
   c.vae.kl_weight = kl_weight;
+  c.vae.state_coef = state_coef;
   c.vae.lr = 3e-3;
   c.agent.init_std = 2.0;
   TrainedVae t{make_setup(c), {}};
@@ -156,6 +158,33 @@ TEST(VariBad, TheBeliefNarrowsAsTheTrialGoesOn) {
   EXPECT_LT(narrow, 0.2 * wide) << "belief variance: first token " << wide << ", last " << narrow;
 }
 
+TEST(VariBad, TheStateDecoderLearnsTheNextStatesWhenAskedFor) {
+  // vae.state_coef > 0 builds p(s' | m, s, a) beside the reward decoder. The point robot's
+  // next state is its state plus 0.1 x the clipped action: the trained decoder must predict
+  // the held-out trials' next states far better than the same decoder untrained (seen when
+  // this test was written: squared error 9.2 untrained, 0.014 trained).
+  TrainedVae trained = train_vae(1.0, 1.0);
+  Config c = varibad_config();
+  c.vae.state_coef = 1.0;
+  RunSetup untrained = make_setup(c);
+  ASSERT_TRUE(varibad(untrained).decodes_states());
+  std::vector<const VaeTrial*> held_out;
+  for (const VaeTrial& t : trained.held_out) held_out.push_back(&t);
+  auto state_error = [&](RunSetup& s) {
+    torch::NoGradGuard no_grad;
+    Rng rng(5);
+    return vae_loss(varibad(s), held_out, s.layout, c.vae, rng, s.device).state;
+  };
+  const double before = state_error(untrained), after = state_error(trained.setup);
+  std::cout << "next-state error: untrained " << before << ", trained " << after << "\n";
+  EXPECT_LT(after, 0.05 * before);
+  // Without the key there is no state decoder, and the VAE trains what it trained before.
+  RunSetup plain = make_setup(varibad_config());
+  EXPECT_FALSE(varibad(plain).decodes_states());
+  EXPECT_EQ(varibad(plain).vae_parameters().size() + 6,
+            varibad(untrained).vae_parameters().size());  // three Linear layers
+}
+
 TEST(VariBad, TheReplayRoundTripsThroughAnArchive) {
   Config c = varibad_config();
   RunSetup s = make_setup(c);
@@ -194,7 +223,8 @@ TEST(VariBad, RunsRepeatAndResumeToTheUninterruptedRows) {
 
 TEST(VariBad, BadKeysAreRefusedByName) {
   for (const std::string bad : {"vae.kl_weight=-1", "vae.lr=0", "vae.batch_trials=0",
-                                "agent.latent_dim=0", "vae.replay_trials=0"}) {
+                                "agent.latent_dim=0", "vae.replay_trials=0",
+                                "vae.state_coef=-1"}) {
     SCOPED_TRACE(bad);
     Config c = varibad_config();
     try {

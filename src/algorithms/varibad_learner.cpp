@@ -10,6 +10,7 @@ const std::vector<MetricColumn>& varibad_columns() {
     t.push_back({"vae_loss", "vae/loss"});
     t.push_back({"vae_reward_loss", "vae/reward_loss"});
     t.push_back({"vae_kl", "vae/kl"});
+    t.push_back({"vae_state_loss", "vae/state_loss"});
     return t;
   }();
   return table;
@@ -32,7 +33,7 @@ LearnerStats VariBadLearner::update(const LearnerBatch& batch) {
   // Then the VAE's steps, on trials drawn from the replay by the iteration's own stream.
   const VaeOptions& o = options_.vae;
   const auto params = agent_.vae_parameters();
-  double loss = 0, reward = 0, kl = 0;
+  double loss = 0, reward = 0, kl = 0, state = 0;
   for (int u = 0; u < o.updates; ++u) {
     Rng rng(derive_seed(options_.ppo.seed, {kTagVae, static_cast<uint64_t>(batch.iteration),
                                             static_cast<uint64_t>(u)}));
@@ -48,8 +49,9 @@ LearnerStats VariBadLearner::update(const LearnerBatch& batch) {
     loss += l.total.item<double>() / o.updates;
     reward += l.reward / o.updates;
     kl += l.kl / o.updates;
+    state += l.state / o.updates;
   }
-  stats.values.insert(stats.values.end(), {loss, reward, kl});
+  stats.values.insert(stats.values.end(), {loss, reward, kl, state});
   return stats;
 }
 

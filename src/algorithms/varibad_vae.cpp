@@ -99,7 +99,7 @@ VaeLoss vae_loss(VariBadAgent& agent, const std::vector<const VaeTrial*>& trials
   const Belief beliefs = agent.belief(states);  // [B, T, latent] each
   const Belief prior{torch::zeros({1, latent}, beliefs.mean.options()),
                      torch::zeros({1, latent}, beliefs.mean.options())};
-  std::vector<torch::Tensor> reward_errors, kls;
+  std::vector<torch::Tensor> reward_errors, state_errors, kls;
   for (size_t b = 0; b < trials.size(); ++b) {
     const VaeTrial& trial = *trials[b];
     const int64_t length = static_cast<int64_t>(trial.tokens.size()) / d;
@@ -129,10 +129,28 @@ VaeLoss vae_loss(VariBadAgent& agent, const std::vector<const VaeTrial*>& trials
     auto reward = target.select(-1, o + a).unsqueeze(0);
     // Summed over the targets as published, so the published weights carry over.
     reward_errors.push_back((predicted - reward).pow(2).sum(-1).mean());
+    // The next states of the same transitions, from the states before them (the tokens
+    // before: a transition is never a trial's first token) and the actions.
+    if (options.state_coef > 0) {
+      std::vector<int64_t> previous_at;
+      for (int64_t i : picked) previous_at.push_back(i - 1);
+      auto previous = tokens[b].index_select(0, torch::tensor(previous_at).to(device));
+      auto next = agent.decode_state(z.unsqueeze(1).expand({e, n, latent}),
+                                     previous.narrow(-1, 0, o).unsqueeze(0).expand({e, n, o}),
+                                     target.narrow(-1, o, a).unsqueeze(0).expand({e, n, a}));
+      auto error = (next - target.narrow(-1, 0, o).unsqueeze(0)).pow(2).sum(-1);
+      state_errors.push_back(error.sum(-1).mean());
+    }
   }
   auto reward = torch::stack(reward_errors).mean(), kl = torch::stack(kls).mean();
-  return {options.reward_coef * reward + options.kl_weight * kl, reward.item<double>(),
-          kl.item<double>()};
+  auto total = options.reward_coef * reward + options.kl_weight * kl;
+  double state_error = 0;
+  if (!state_errors.empty()) {
+    auto state = torch::stack(state_errors).mean();
+    total = total + options.state_coef * state;
+    state_error = state.item<double>();
+  }
+  return {total, reward.item<double>(), state_error, kl.item<double>()};
 }
 
 }  // namespace htrmrl

@@ -24,6 +24,7 @@ struct VaeOptions {
   double lr = 1e-3;           // Adam, the VAE's own optimiser
   double kl_weight = 0.1;     // weight of the KL to the previous belief
   double reward_coef = 1.0;   // weight of the reward reconstruction
+  double state_coef = 0.0;    // weight of the next-state reconstruction (0: no state decoder)
   int updates = 3;            // VAE steps after each PPO update
   int batch_trials = 10;      // trials per VAE step
   int elbo_terms = 50;        // ELBO terms (time steps) drawn per trial (all when fewer)
@@ -60,8 +61,9 @@ class VaeReplay {
 torch::Tensor gaussian_kl(const Belief& q, const Belief& p);
 
 struct VaeLoss {
-  torch::Tensor total;     // reward_coef * reward + kl_weight * kl, differentiable
+  torch::Tensor total;     // reward_coef * reward + state_coef * state + kl_weight * kl
   double reward = 0;       // squared reward error summed over a term's targets, mean over terms
+  double state = 0;        // squared next-state error, summed likewise (0 without the decoder)
   double kl = 0;           // mean KL per term
 };
 

@@ -1,5 +1,7 @@
-// VariBAD's encoder, belief, reward decoder and policy (see varibad_agent.hpp).
+// VariBAD's encoder, belief, decoders and policy (see varibad_agent.hpp).
 #include "models/varibad_agent.hpp"
+
+#include "common/error.hpp"
 
 namespace htrmrl {
 namespace {
@@ -7,6 +9,14 @@ namespace {
 constexpr int kStateEmbedding = 32, kActionEmbedding = 16, kRewardEmbedding = 16;
 constexpr int kBeliefEmbedding = 64;
 constexpr int kDecoderHidden1 = 64, kDecoderHidden2 = 32;
+
+// A decoder of (z, s, a): two ReLU layers (published widths), a linear output of `outputs`.
+torch::nn::Sequential decoder(int inputs, int outputs) {
+  return torch::nn::Sequential(
+      torch::nn::Linear(inputs, kDecoderHidden1), torch::nn::ReLU(),
+      torch::nn::Linear(kDecoderHidden1, kDecoderHidden2), torch::nn::ReLU(),
+      torch::nn::Linear(kDecoderHidden2, outputs));
+}
 
 }  // namespace
 
@@ -28,12 +38,12 @@ VariBadAgent::VariBadAgent(const VariBadOptions& options, TokenLayout layout)
   mean_ = register_module("belief_mean", torch::nn::Linear(options.hidden, options.latent));
   log_var_ = register_module("belief_log_var", torch::nn::Linear(options.hidden, options.latent));
   // The decoder: p(r | m, s', a), a deterministic MSE output.
-  reward_decoder_ = register_module(
-      "reward_decoder",
-      torch::nn::Sequential(
-          torch::nn::Linear(options.latent + layout.obs_dim + layout.act_dim, kDecoderHidden1),
-          torch::nn::ReLU(), torch::nn::Linear(kDecoderHidden1, kDecoderHidden2),
-          torch::nn::ReLU(), torch::nn::Linear(kDecoderHidden2, 1)));
+  const int decoder_inputs = options.latent + layout.obs_dim + layout.act_dim;
+  reward_decoder_ = register_module("reward_decoder", decoder(decoder_inputs, 1));
+  // p(s' | m, s, a), only when asked for: runs without it keep their checkpoints' layout.
+  if (options.decode_states)
+    state_decoder_ =
+        register_module("state_decoder", decoder(decoder_inputs, layout.obs_dim));
   // The policy's side: the belief embedded, then the shared heads.
   embed_belief_ =
       register_module("embed_belief", torch::nn::Linear(2 * options.latent, kBeliefEmbedding));
@@ -72,6 +82,12 @@ torch::Tensor VariBadAgent::decode_reward(const torch::Tensor& z, const torch::T
   return reward_decoder_->forward(torch::cat({z, obs, act}, -1)).squeeze(-1);
 }
 
+torch::Tensor VariBadAgent::decode_state(const torch::Tensor& z, const torch::Tensor& obs,
+                                         const torch::Tensor& act) {
+  if (!state_decoder_) throw Error("VariBAD: this agent has no state decoder");
+  return state_decoder_->forward(torch::cat({z, obs, act}, -1));
+}
+
 std::vector<torch::Tensor> VariBadAgent::vae_parameters() const {
   std::vector<torch::Tensor> out;
   const std::vector<const torch::nn::Module*> vae = {
@@ -79,6 +95,8 @@ std::vector<torch::Tensor> VariBadAgent::vae_parameters() const {
       mean_.get(),        log_var_.get(),      reward_decoder_.get()};
   for (const torch::nn::Module* m : vae)
     for (const auto& p : m->parameters()) out.push_back(p);
+  if (state_decoder_)
+    for (const auto& p : state_decoder_->parameters()) out.push_back(p);
   return out;
 }
 

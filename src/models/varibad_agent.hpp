@@ -1,6 +1,7 @@
 // VariBAD (Zintgraf et al. 2020): a recurrent encoder reads the trial's transitions and gives a
 // Gaussian belief q(m | tau_{:t}) = N(mu_t, diag(exp(logvar_t))) over a task latent m; a
-// reward decoder p(r | m, s', a) is trained with it as a VAE (algorithms/varibad_vae.hpp); the
+// reward decoder p(r | m, s', a), and optionally a state decoder p(s' | m, s, a), are trained
+// with it as a VAE (algorithms/varibad_vae.hpp); the
 // policy and value read the state and the belief's (mean, log-variance), detached, so PPO
 // trains the heads alone and the VAE the encoder and decoder, as published
 // (rlloss_through_encoder = False).
@@ -23,6 +24,7 @@ struct VariBadOptions {
   int latent = 5;          // task latent dimension (agent.latent_dim)
   HeadOptions heads;
   bool normalize_obs = false;  // the policy's view of the state; the encoder reads raw tokens
+  bool decode_states = false;  // a state decoder p(s' | m, s, a) beside the reward decoder
 };
 
 // A diagonal Gaussian belief: [..., latent] each.
@@ -46,7 +48,12 @@ class VariBadAgent : public RecurrentAgent {
   // act [..., act_dim] under latents z [..., latent].
   torch::Tensor decode_reward(const torch::Tensor& z, const torch::Tensor& obs,
                               const torch::Tensor& act);
-  // What the VAE trains: the encoder (embeddings, GRU, belief heads) and the reward decoder.
+  // Predicted next states [..., obs_dim] from states obs [..., obs_dim] and actions act under
+  // latents z; only with options.decode_states.
+  torch::Tensor decode_state(const torch::Tensor& z, const torch::Tensor& obs,
+                             const torch::Tensor& act);
+  bool decodes_states() const { return options_.decode_states; }
+  // What the VAE trains: the encoder (embeddings, GRU, belief heads) and the decoders.
   std::vector<torch::Tensor> vae_parameters() const;
   int latent() const { return options_.latent; }
 
@@ -61,7 +68,7 @@ class VariBadAgent : public RecurrentAgent {
   torch::nn::GRU gru_{nullptr};
   torch::nn::Linear mean_{nullptr}, log_var_{nullptr};
   torch::nn::Linear embed_belief_{nullptr};  // the policy's view of the belief (published: 64)
-  torch::nn::Sequential reward_decoder_{nullptr};
+  torch::nn::Sequential reward_decoder_{nullptr}, state_decoder_{nullptr};
 };
 
 }  // namespace htrmrl

@@ -240,6 +240,7 @@ VariBadOptions varibad_options(const Config& c) {
   o.latent = c.agent.latent_dim;
   o.heads = head_options(c);
   o.normalize_obs = c.ppo.normalize_obs;
+  o.decode_states = c.vae.state_coef > 0;
   return o;
 }
 

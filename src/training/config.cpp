@@ -111,6 +111,8 @@ std::vector<Field> fields(Config& c) {
        "VariBAD's VAE: weight of the KL from each belief to the one before", 0, kInf},
       {"vae.reward_coef", &c.vae.reward_coef,
        "VariBAD's VAE: weight of the reward reconstruction", 0, kInf},
+      {"vae.state_coef", &c.vae.state_coef,
+       "VariBAD's VAE: weight of the next-state reconstruction (0: no state decoder)", 0, kInf},
       {"vae.updates", &c.vae.updates, "VariBAD's VAE: steps after each PPO update", 0,
        100000},
       {"vae.batch_trials", &c.vae.batch_trials, "VariBAD's VAE: replayed trials per step", 1,
