@@ -324,5 +324,6 @@ TEST(PearlLearning, BeatsItsUntrainedSelfOnEverySeedAndThePosteriorBeatsThePrior
   // Over the seeds, acting on the posterior beats acting on the prior (the first episode).
   EXPECT_GT(posterior_gain, 0.05);
 }
+
 }  // namespace
 }  // namespace htrmrl
