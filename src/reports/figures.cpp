@@ -251,7 +251,8 @@ json rank_figure(const SweepData& sweep, Notes& notes) {
 }
 
 json task_figure(const SweepData& sweep, Notes& notes) {
-  const size_t kMaxPanels = 30;
+  // Every task of the largest benchmark (MT50's 50): a user of a 50-task run sees them all.
+  const size_t kMaxPanels = 50;
   auto names = task_names(sweep, "test");
   if (names.empty()) {
     notes.push_back("No per-task meta-test evaluations (evaluations.jsonl): no per-task panels.");

@@ -135,7 +135,11 @@ def line_figure(spec, out_dir):
             if i + columns < len(panels):
                 ax.set_xlabel("")
     fig.suptitle(spec["title"], fontsize=13)
-    fig.tight_layout(rect=(0, legend_height / fig.get_figheight(), 1, 1))
+    # The title's band at the top is fixed in inches: as a fraction it would shrink to nothing
+    # on a tall figure (50 task panels) and the title would sit on the first row.
+    title_height = 0.25
+    fig.tight_layout(rect=(0, legend_height / fig.get_figheight(), 1,
+                           1 - title_height / fig.get_figheight()))
     unique_legend(fig, flat, {p["vline"]["label"] for p in panels if p.get("vline")})
     save(fig, out_dir, spec["name"])
 
