@@ -65,20 +65,32 @@ TEST(VariBad, KlIsTheClosedFormAndZeroBetweenEqualBeliefs) {
   EXPECT_LT(gaussian_kl(q, wide).item<double>(), gaussian_kl(q, p).item<double>());
 }
 
+// A trial's tokens [n, d], and the belief after its token `at` (negative: counted from the
+// trial's end).
+struct TrialBelief {
+  torch::Tensor tokens;
+  Belief belief;
+};
+
+TrialBelief belief_at(VariBadAgent& agent, const VaeTrial& t, TokenLayout l, int at) {
+  const int64_t n = static_cast<int64_t>(t.tokens.size()) / l.size();
+  auto tokens = torch::from_blob(const_cast<float*>(t.tokens.data()), {1, n, l.size()}).clone();
+  auto states = agent.unroll(tokens, agent.initial_state(1))[0];
+  return {tokens[0], agent.belief(states[at < 0 ? n + at : at])};
+}
+
 // Mean squared error of the rewards of every transition of the trials, decoded from the
-// belief's mean at token `at` (negative: counted from the trial's end).
+// belief's mean at token `at`.
 double decode_error(VariBadAgent& agent, const std::vector<VaeTrial>& trials, TokenLayout l,
                     int at) {
   torch::NoGradGuard no_grad;
-  const int d = l.size(), o = l.obs_dim, a = l.act_dim;
+  const int o = l.obs_dim, a = l.act_dim;
   double error = 0;
   for (const VaeTrial& t : trials) {
-    const int64_t n = static_cast<int64_t>(t.tokens.size()) / d;
-    auto tokens = torch::from_blob(const_cast<float*>(t.tokens.data()), {1, n, d}).clone();
-    auto states = agent.unroll(tokens, agent.initial_state(1))[0];
-    auto mean = agent.belief(states[at < 0 ? n + at : at]).mean;
+    const TrialBelief b = belief_at(agent, t, l, at);
+    const auto& mean = b.belief.mean;
     std::vector<int64_t> idx(t.transitions.begin(), t.transitions.end());
-    auto target = tokens[0].index_select(0, torch::tensor(idx));
+    auto target = b.tokens.index_select(0, torch::tensor(idx));
     const int64_t m = target.size(0);
     auto predicted = agent.decode_reward(mean.expand({m, mean.size(0)}), target.narrow(-1, 0, o),
                                          target.narrow(-1, o, a));
@@ -87,19 +99,14 @@ double decode_error(VariBadAgent& agent, const std::vector<VaeTrial>& trials, To
   return error;
 }
 
-// Mean variance of the belief at token `at` (negative: counted from the trial's end) over the
-// trials and the latent's dimensions.
+// Mean variance of the belief at token `at` over the trials and the latent's dimensions.
 double belief_variance(VariBadAgent& agent, const std::vector<VaeTrial>& trials, TokenLayout l,
                        int at) {
   torch::NoGradGuard no_grad;
   double variance = 0;
-  for (const VaeTrial& t : trials) {
-    const int64_t n = static_cast<int64_t>(t.tokens.size()) / l.size();
-    auto tokens = torch::from_blob(const_cast<float*>(t.tokens.data()), {1, n, l.size()}).clone();
-    auto states = agent.unroll(tokens, agent.initial_state(1))[0];
-    variance += agent.belief(states[at < 0 ? n + at : at]).log_var.exp().mean().item<double>() /
+  for (const VaeTrial& t : trials)
+    variance += belief_at(agent, t, l, at).belief.log_var.exp().mean().item<double>() /
                 trials.size();
-  }
   return variance;
 }
 
